@@ -1,0 +1,232 @@
+import type { Classified } from './classify.ts';
+import type { EntitySink } from './read-lines.ts';
+import {
+  FLAG, emptyBatch, type AttachmentRec, type Batch, type ReactionRec, type UserRec,
+} from './records.ts';
+
+type Obj = Record<string, unknown>;
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : v == null ? null : String(v));
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?$/;
+
+/** RFC 3339 (any number of fraction digits, Go style) → microseconds since the epoch. */
+export function toMicros(s: string): number {
+  const m = TS.exec(s);
+  if (!m) {
+    const ms = Date.parse(s);
+    return Number.isNaN(ms) ? NaN : ms * 1000;
+  }
+  const secs = Date.parse(m[1] + (m[3] && m[3] !== 'Z' ? m[3] : 'Z'));
+  const frac = m[2] ? Number((m[2] + '000000').slice(0, 6)) : 0;
+  return secs * 1000 + frac;
+}
+
+/** FNV-1a over a string, 52 bits (two 32-bit lanes): identity of a message's content version. */
+export function contentHash(s: string): number {
+  let h1 = 0x811c9dc5, h2 = 0x050c5d1f;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193);
+    h2 = Math.imul(h2 ^ c, 0x01000193) ^ (h2 >>> 13);
+  }
+  return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
+}
+
+function attachmentRecs(list: unknown): { recs: AttachmentRec[] | null; text: string | null; sig: string } {
+  if (!Array.isArray(list) || list.length === 0) return { recs: null, text: null, sig: '' };
+  const recs: AttachmentRec[] = [];
+  const words: string[] = [];
+  let sig = '';
+  for (const a of list) {
+    if (!isObj(a)) continue;
+    const title = str(a.title) ?? str(a.name) ?? str(a.fallback);
+    const url = str(a.asset_url) ?? str(a.image_url) ?? str(a.title_link) ?? str(a.og_scrape_url) ?? str(a.thumb_url);
+    recs.push({
+      type: str(a.type), title, url, mime_type: str(a.mime_type), file_size: num(a.file_size), raw: JSON.stringify(a),
+    });
+    for (const w of [a.title, a.fallback, a.text, a.pretext, a.name]) if (typeof w === 'string' && w) words.push(w);
+    sig += `${str(a.type)}\u0002${title}\u0002${url}\u0002${str(a.text)}\u0003`;
+  }
+  return { recs: recs.length ? recs : null, text: words.length ? words.join(' ') : null, sig };
+}
+
+/**
+ * Turns classified export entities into flat records, batching them for the writer. Users
+ * embedded in messages/members/reactions are emitted once per change, not once per message.
+ * Member and read lines without a cid belong to the channel line before them (v2 layout).
+ */
+export class Normalizer implements EntitySink {
+  batch: Batch = emptyBatch();
+  size = 0;
+  counts = { lines: 0, bytes: 0 };
+  private userSig = new Map<string, string>();
+  private currentCid: string | undefined;
+  private readonly onDrain: (bytes: number, lines: number) => Promise<void> | void;
+
+  constructor(onDrain: (bytes: number, lines: number) => Promise<void> | void) {
+    this.onDrain = onDrain;
+  }
+
+  drain(bytes: number, lines: number) {
+    this.counts.bytes = bytes;
+    this.counts.lines = lines;
+    return this.onDrain(bytes, lines);
+  }
+
+  take(): Batch {
+    const b = this.batch;
+    b.lines = this.counts.lines;
+    b.bytes = this.counts.bytes;
+    this.batch = emptyBatch();
+    this.size = 0;
+    return b;
+  }
+
+  reject(line: number, offset: number, reason: string, excerpt: string) {
+    this.batch.rejects.push({ line, offset, reason, excerpt });
+    this.size++;
+  }
+
+  private user(u: unknown, raw?: string): string | null {
+    if (!isObj(u)) return typeof u === 'string' ? u : null;
+    const id = str(u.id);
+    if (!id) return null;
+    const sig = `${u.updated_at}\u0001${u.name}\u0001${u.role}\u0001${u.deleted_at}\u0001${u.deactivated_at}\u0001${u.banned}`;
+    if (this.userSig.get(id) !== sig) {
+      this.userSig.set(id, sig);
+      const rec: UserRec = {
+        id, name: str(u.name), role: str(u.role), deleted_at: str(u.deleted_at), updated_at: str(u.updated_at),
+        raw: raw ?? JSON.stringify(u),
+      };
+      this.batch.users.push(rec);
+      this.size++;
+    }
+    return id;
+  }
+
+  private reaction(r: Obj, raw: string | null): ReactionRec | null {
+    const user_id = str(r.user_id) ?? (isObj(r.user) ? str(r.user.id) : null);
+    const message_id = str(r.message_id);
+    const type = str(r.type);
+    if (!user_id || !message_id || !type) return null;
+    if (isObj(r.user)) this.user(r.user);
+    return {
+      message_id, user_id, type, score: num(r.score), created_at: str(r.created_at), updated_at: str(r.updated_at),
+      raw: raw ?? JSON.stringify(r),
+    };
+  }
+
+  /** Line shapes met in this file (envelope / wrapper / bare). */
+  readonly shapes = new Set<string>();
+
+  entity(c: Classified, raw: string, line: number, ctxCid?: string) {
+    const o = c.o;
+    this.shapes.add(c.shape);
+    const b = this.batch;
+    this.size++;
+    switch (c.kind) {
+      case 'message': {
+        const id = str(o.id);
+        const created_at = str(o.created_at);
+        const created_us = created_at ? toMicros(created_at) : NaN;
+        const cid = str(o.cid) ?? ctxCid ?? (o.channel && isObj(o.channel) ? str(o.channel.cid) : null);
+        if (!id || !cid || !created_at || Number.isNaN(created_us)) {
+          this.reject(line, 0, `message without ${!id ? 'id' : !cid ? 'cid' : 'valid created_at'}`, raw.slice(0, 200));
+          return;
+        }
+        const user_id = this.user(o.user) ?? str(o.user_id);
+        const type = str(o.type) ?? 'regular';
+        const text = typeof o.text === 'string' ? o.text : '';
+        const deleted_at = str(o.deleted_at);
+        const att = attachmentRecs(o.attachments);
+        const parent_id = str(o.parent_id);
+        const edited = o.message_text_updated_at != null;
+        let flags = 0;
+        if (att.recs) flags |= FLAG.attachment;
+        const rc = o.reaction_counts;
+        const latest = Array.isArray(o.latest_reactions) ? o.latest_reactions : null;
+        if ((isObj(rc) && Object.keys(rc).length > 0) || (latest && latest.length > 0)) flags |= FLAG.reaction;
+        if (parent_id) flags |= FLAG.reply;
+        if (type === 'deleted' || deleted_at) flags |= FLAG.deleted;
+        if (edited) flags |= FLAG.edited;
+        if (o.pinned === true) flags |= FLAG.pinned;
+        if (type === 'system') flags |= FLAG.system;
+        let reactions: ReactionRec[] | null = null;
+        if (latest && latest.length) {
+          reactions = [];
+          for (const r of latest) {
+            if (!isObj(r)) continue;
+            const rec = this.reaction(r.message_id ? r : { ...r, message_id: id }, null);
+            if (rec) reactions.push(rec);
+          }
+        }
+        const hash = contentHash(
+          `${type}\u0001${text}\u0001${deleted_at}\u0001${o.pinned === true}\u0001${parent_id}\u0001${str(o.message_text_updated_at)}\u0001${att.sig}`,
+        );
+        b.messages.push({
+          id, cid, user_id, parent_id, type, text, att_text: att.text, created_at, created_us,
+          updated_at: str(o.updated_at), deleted_at, flags, reply_count: num(o.reply_count) ?? 0,
+          show_in_channel: o.show_in_channel === true ? 1 : 0, hash, raw, attachments: att.recs, reactions,
+        });
+        return;
+      }
+      case 'user':
+        this.user(o, raw);
+        return;
+      case 'channel': {
+        const type = str(o.type);
+        const id = str(o.id);
+        const cid = str(o.cid) ?? (type && id ? `${type}:${id}` : null);
+        if (!cid) {
+          this.reject(line, 0, 'channel without cid', raw.slice(0, 200));
+          return;
+        }
+        this.currentCid = cid;
+        if (isObj(o.created_by)) this.user(o.created_by);
+        const [t, ...rest] = cid.split(':');
+        b.channels.push({
+          cid, type: type ?? t, id: id ?? rest.join(':'), name: str(o.name), created_at: str(o.created_at),
+          updated_at: str(o.updated_at), deleted_at: str(o.deleted_at), truncated_at: str(o.truncated_at),
+          member_count: num(o.member_count), raw,
+        });
+        return;
+      }
+      case 'member': {
+        const cid = str(o.cid) ?? str(o.channel_cid) ?? ctxCid ?? this.currentCid;
+        const user_id = (isObj(o.user) ? this.user(o.user) : null) ?? str(o.user_id);
+        if (!cid || !user_id) {
+          this.reject(line, 0, !cid ? 'member line before any channel line (no cid)' : 'member without user', raw.slice(0, 200));
+          return;
+        }
+        b.members.push({
+          cid, user_id, role: str(o.role), channel_role: str(o.channel_role), created_at: str(o.created_at),
+          updated_at: str(o.updated_at), deleted_at: str(o.deleted_at), raw,
+        });
+        return;
+      }
+      case 'reaction': {
+        const rec = this.reaction(o, raw);
+        if (rec) b.reactions.push(rec);
+        else this.reject(line, 0, 'reaction without message_id, user or type', raw.slice(0, 200));
+        return;
+      }
+      case 'read': {
+        const cid = str(o.cid) ?? str(o.channel_cid) ?? ctxCid ?? this.currentCid;
+        const user_id = (isObj(o.user) ? this.user(o.user) : null) ?? str(o.user_id);
+        if (!cid || !user_id) {
+          this.reject(line, 0, 'read state without channel or user', raw.slice(0, 200));
+          return;
+        }
+        b.reads.push({
+          cid, user_id, last_read: str(o.last_read), unread_messages: num(o.unread_messages),
+          last_read_message_id: str(o.last_read_message_id), raw,
+        });
+        return;
+      }
+      default:
+        b.others.push({ line, kind: c.name ?? 'unknown', raw });
+    }
+  }
+}

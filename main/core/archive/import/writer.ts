@@ -1,0 +1,255 @@
+import type Database from 'better-sqlite3';
+import { FLAG, type Batch, type MessageRec, type ReactionRec } from './records.ts';
+
+export interface FileCounts {
+  messages: number; new_messages: number; new_versions: number; channels: number; users: number;
+  members: number; reactions: number; attachments: number; reads: number; rejected: number; others: number;
+}
+
+const fold = (s: string | null) => (s == null ? null : s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase());
+
+export function metaTokens(userPk: number | null, channelPk: number, flags: number, versions: number): string {
+  let m = `fany c${channelPk}`;
+  if (userPk != null) m += ` u${userPk}`;
+  if (flags & FLAG.attachment) m += ' fatt';
+  if (flags & FLAG.reaction) m += ' freact';
+  if (flags & FLAG.reply) m += ' freply';
+  if (flags & FLAG.deleted) m += ' fdel';
+  if (flags & FLAG.edited || versions > 1) m += ' fedit';
+  if (flags & FLAG.pinned) m += ' fpin';
+  if (flags & FLAG.system) m += ' fsys';
+  return m;
+}
+
+/**
+ * Writes normalized batches into the archive for one file. Stream ids are identity: an entity
+ * seen again updates in place (latest wins by updated_at), a message whose content changed gains
+ * a version row (all distinct versions kept), and nothing is ever duplicated.
+ */
+export class ArchiveWriter {
+  readonly counts: FileCounts = {
+    messages: 0, new_messages: 0, new_versions: 0, channels: 0, users: 0, members: 0, reactions: 0,
+    attachments: 0, reads: 0, rejected: 0, others: 0,
+  };
+  private userPk = new Map<string, number>();
+  private channelPk = new Map<string, number>();
+  private seenUsers = new Set<string>();
+  private seenChannels = new Set<string>();
+  private s;
+  private db: Database.Database;
+  private fileId: number;
+
+  constructor(db: Database.Database, fileId: number) {
+    this.db = db;
+    this.fileId = fileId;
+    const p = (sql: string) => db.prepare(sql);
+    this.s = {
+      userGet: p('SELECT pk, updated_at FROM users WHERE id = ?'),
+      userIns: p('INSERT INTO users (id, name, name_fold, role, deleted_at, updated_at, raw, file_id) VALUES (?,?,?,?,?,?,?,?)'),
+      userUpd: p('UPDATE users SET name=?, name_fold=?, role=?, deleted_at=?, updated_at=?, raw=? WHERE pk=?'),
+      chanGet: p('SELECT pk, updated_at FROM channels WHERE cid = ?'),
+      chanIns: p(`INSERT INTO channels (cid, type, id, name, name_fold, created_at, updated_at, deleted_at, truncated_at, member_count, raw, file_id)
+                  VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`),
+      chanUpd: p(`UPDATE channels SET name=?, name_fold=?, created_at=coalesce(?,created_at), updated_at=?, deleted_at=?, truncated_at=?, member_count=?, raw=? WHERE pk=?`),
+      chanStub: p(`INSERT INTO channels (cid, type, id, file_id) VALUES (?,?,?,?)`),
+      seen: p('INSERT OR IGNORE INTO entity_files (kind, pk, file_id) VALUES (?,?,?)'),
+      memberUpsert: p(`INSERT INTO members (channel_pk, user_pk, role, channel_role, created_at, updated_at, deleted_at, raw, file_id)
+                       VALUES (?,?,?,?,?,?,?,?,?)
+                       ON CONFLICT (channel_pk, user_pk) DO UPDATE SET role=excluded.role, channel_role=excluded.channel_role,
+                         created_at=excluded.created_at, updated_at=excluded.updated_at, deleted_at=excluded.deleted_at, raw=excluded.raw
+                       WHERE excluded.updated_at IS NULL OR members.updated_at IS NULL OR excluded.updated_at >= members.updated_at`),
+      msgIns: p(`INSERT INTO messages (rowid, id, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at, updated_at,
+                   deleted_at, flags, reply_count, show_in_channel, content_hash, raw, file_id)
+                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
+      msgGet: p(`SELECT rowid, channel_pk, user_pk, type, text, att_text, meta, updated_at, deleted_at, flags, content_hash, versions, raw, file_id
+                 FROM messages WHERE id = ?`),
+      msgRowExists: p('SELECT 1 FROM messages WHERE rowid = ?'),
+      msgUpd: p(`UPDATE messages SET type=?, text=?, att_text=?, meta=?, updated_at=?, deleted_at=?, flags=?, reply_count=?,
+                 content_hash=?, versions=?, raw=? WHERE rowid=?`),
+      msgVersions: p('UPDATE messages SET versions=?, meta=?, flags = flags | 16 WHERE rowid=?'),
+      msgMinor: p('UPDATE messages SET reply_count = max(reply_count, ?) WHERE rowid = ?'),
+      ftsIns: p('INSERT INTO messages_fts (rowid, text, att_text, meta) VALUES (?,?,?,?)'),
+      ftsDel: p(`INSERT INTO messages_fts (messages_fts, rowid, text, att_text, meta) VALUES ('delete', ?,?,?,?)`),
+      verHas: p('SELECT 1 FROM message_versions WHERE message_rowid = ? AND content_hash = ?'),
+      verIns: p(`INSERT INTO message_versions (message_rowid, version, content_hash, type, text, updated_at, deleted_at, raw, file_id)
+                 VALUES (?,?,?,?,?,?,?,?,?)`),
+      verMax: p('SELECT coalesce(max(version),0) v FROM message_versions WHERE message_rowid = ?'),
+      sighting: p('INSERT OR IGNORE INTO message_sightings (message_rowid, file_id) VALUES (?,?)'),
+      attDel: p('DELETE FROM attachments WHERE message_rowid = ?'),
+      attIns: p('INSERT OR REPLACE INTO attachments (message_rowid, idx, type, title, url, mime_type, file_size, raw) VALUES (?,?,?,?,?,?,?,?)'),
+      reactUpsert: p(`INSERT INTO reactions (message_id, user_pk, type, score, created_at, updated_at, raw, file_id) VALUES (?,?,?,?,?,?,?,?)
+                      ON CONFLICT (message_id, user_pk, type) DO UPDATE SET score=excluded.score, updated_at=excluded.updated_at, raw=excluded.raw
+                      WHERE excluded.updated_at IS NOT NULL AND (reactions.updated_at IS NULL OR excluded.updated_at > reactions.updated_at)`),
+      readUpsert: p(`INSERT INTO reads (channel_pk, user_pk, last_read, unread_messages, last_read_message_id, raw, file_id) VALUES (?,?,?,?,?,?,?)
+                     ON CONFLICT (channel_pk, user_pk) DO UPDATE SET last_read=excluded.last_read, unread_messages=excluded.unread_messages,
+                       last_read_message_id=excluded.last_read_message_id, raw=excluded.raw
+                     WHERE excluded.last_read IS NULL OR reads.last_read IS NULL OR excluded.last_read >= reads.last_read`),
+      other: p('INSERT OR IGNORE INTO other_entities (file_id, line, kind, raw) VALUES (?,?,?,?)'),
+      reject: p('INSERT OR REPLACE INTO rejections (file_id, line, offset, reason, excerpt) VALUES (?,?,?,?,?)'),
+    };
+  }
+
+  private userRef(id: string): number {
+    let pk = this.userPk.get(id);
+    if (pk !== undefined) return pk;
+    const row = this.s.userGet.get(id) as { pk: number } | undefined;
+    pk = row ? row.pk : Number(this.s.userIns.run(id, null, null, null, null, null, null, this.fileId).lastInsertRowid);
+    this.userPk.set(id, pk);
+    return pk;
+  }
+
+  private channelRef(cid: string): number {
+    let pk = this.channelPk.get(cid);
+    if (pk !== undefined) return pk;
+    const row = this.s.chanGet.get(cid) as { pk: number } | undefined;
+    if (row) pk = row.pk;
+    else {
+      const i = cid.indexOf(':');
+      pk = Number(this.s.chanStub.run(cid, i > 0 ? cid.slice(0, i) : 'unknown', i > 0 ? cid.slice(i + 1) : cid, this.fileId).lastInsertRowid);
+    }
+    this.channelPk.set(cid, pk);
+    return pk;
+  }
+
+  /** Writes one batch; the caller wraps it in a transaction. */
+  write(b: Batch): void {
+    const s = this.s;
+    for (const u of b.users) {
+      const row = s.userGet.get(u.id) as { pk: number; updated_at: string | null } | undefined;
+      let pk: number;
+      if (!row) pk = Number(s.userIns.run(u.id, u.name, fold(u.name), u.role, u.deleted_at, u.updated_at, u.raw, this.fileId).lastInsertRowid);
+      else {
+        pk = row.pk;
+        if (!row.updated_at || !u.updated_at || u.updated_at >= row.updated_at) {
+          s.userUpd.run(u.name, fold(u.name), u.role, u.deleted_at, u.updated_at, u.raw, pk);
+        }
+      }
+      this.userPk.set(u.id, pk);
+      if (!this.seenUsers.has(u.id)) {
+        this.seenUsers.add(u.id);
+        this.counts.users++;
+        s.seen.run('user', u.id, this.fileId);
+      }
+    }
+    for (const c of b.channels) {
+      const row = s.chanGet.get(c.cid) as { pk: number; updated_at: string | null } | undefined;
+      let pk: number;
+      if (!row) {
+        pk = Number(s.chanIns.run(c.cid, c.type, c.id, c.name, fold(c.name), c.created_at, c.updated_at, c.deleted_at, c.truncated_at,
+          c.member_count, c.raw, this.fileId).lastInsertRowid);
+      } else {
+        pk = row.pk;
+        if (!row.updated_at || !c.updated_at || c.updated_at >= row.updated_at) {
+          s.chanUpd.run(c.name, fold(c.name), c.created_at, c.updated_at, c.deleted_at, c.truncated_at, c.member_count, c.raw, pk);
+        }
+      }
+      this.channelPk.set(c.cid, pk);
+      if (!this.seenChannels.has(c.cid)) {
+        this.seenChannels.add(c.cid);
+        this.counts.channels++;
+        s.seen.run('channel', c.cid, this.fileId);
+      }
+    }
+    for (const m of b.members) {
+      const cpk = this.channelRef(m.cid);
+      const upk = this.userRef(m.user_id);
+      s.memberUpsert.run(cpk, upk, m.role, m.channel_role, m.created_at, m.updated_at, m.deleted_at, m.raw, this.fileId);
+      s.seen.run('member', `${m.cid}\u0000${m.user_id}`, this.fileId);
+      this.counts.members++;
+    }
+    for (const m of b.messages) this.message(m);
+    for (const r of b.reactions) this.reaction(r);
+    for (const r of b.reads) {
+      s.readUpsert.run(this.channelRef(r.cid), this.userRef(r.user_id), r.last_read, r.unread_messages, r.last_read_message_id, r.raw, this.fileId);
+      this.counts.reads++;
+    }
+    for (const o of b.others) {
+      s.other.run(this.fileId, o.line, o.kind, o.raw);
+      this.counts.others++;
+    }
+    for (const r of b.rejects) {
+      s.reject.run(this.fileId, r.line, r.offset, r.reason, r.excerpt);
+      this.counts.rejected++;
+    }
+  }
+
+  private reaction(r: ReactionRec) {
+    this.s.reactUpsert.run(r.message_id, this.userRef(r.user_id), r.type, r.score, r.created_at, r.updated_at, r.raw, this.fileId);
+    this.counts.reactions++;
+  }
+
+  private attachments(rowid: number, m: MessageRec, replace: boolean) {
+    if (replace) this.s.attDel.run(rowid);
+    if (!m.attachments) return;
+    m.attachments.forEach((a, i) => {
+      this.s.attIns.run(rowid, i, a.type, a.title, a.url, a.mime_type, a.file_size, a.raw);
+      this.counts.attachments++;
+    });
+  }
+
+  private message(m: MessageRec) {
+    const s = this.s;
+    this.counts.messages++;
+    const cpk = this.channelRef(m.cid);
+    const upk = m.user_id ? this.userRef(m.user_id) : null;
+    const meta = metaTokens(upk, cpk, m.flags, 1);
+    // Time-ordered rowid: µs × 2; a collision (same µs) takes the next free slot.
+    let rowid = m.created_us * 2;
+    for (let attempt = 0; ; attempt++) {
+      const r = s.msgIns.run(rowid, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, meta, m.created_at, m.updated_at,
+        m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, m.raw, this.fileId);
+      if (r.changes === 1) {
+        s.ftsIns.run(rowid, m.text, m.att_text, meta);
+        this.counts.new_messages++;
+        this.attachments(rowid, m, false);
+        if (m.reactions) for (const x of m.reactions) this.reaction(x);
+        return;
+      }
+      if (s.msgRowExists.get(rowid) && !(s.msgGet.get(m.id))) {
+        rowid++;
+        if (attempt > 1_000_000) throw new Error(`cannot place message ${m.id}`);
+        continue;
+      }
+      break;
+    }
+    this.existing(m);
+  }
+
+  private existing(m: MessageRec) {
+    const s = this.s;
+    const cur = s.msgGet.get(m.id) as {
+      rowid: number; channel_pk: number; user_pk: number | null; type: string; text: string; att_text: string | null; meta: string;
+      updated_at: string | null; deleted_at: string | null; flags: number; content_hash: number; versions: number; raw: string; file_id: number;
+    };
+    if (cur.file_id !== this.fileId) s.sighting.run(cur.rowid, this.fileId);
+    if (m.reactions) for (const x of m.reactions) this.reaction(x);
+    if (cur.content_hash === m.hash) {
+      s.msgMinor.run(m.reply_count, cur.rowid);
+      return;
+    }
+    // A different content version of a known message: keep every distinct version.
+    if (s.verHas.get(cur.rowid, m.hash)) return; // this older/newer version is already recorded
+    let versions = cur.versions;
+    if ((s.verMax.get(cur.rowid) as { v: number }).v === 0) {
+      s.verIns.run(cur.rowid, 1, cur.content_hash, cur.type, cur.text, cur.updated_at, cur.deleted_at, cur.raw, cur.file_id);
+    }
+    versions++;
+    s.verIns.run(cur.rowid, versions, m.hash, m.type, m.text, m.updated_at, m.deleted_at, m.raw, this.fileId);
+    this.counts.new_versions++;
+    const incomingNewer = !cur.updated_at || !m.updated_at || m.updated_at >= cur.updated_at;
+    if (incomingNewer) {
+      const meta = metaTokens(cur.user_pk, cur.channel_pk, m.flags | FLAG.edited, versions);
+      s.ftsDel.run(cur.rowid, cur.text, cur.att_text, cur.meta);
+      s.msgUpd.run(m.type, m.text, m.att_text, meta, m.updated_at, m.deleted_at, m.flags | FLAG.edited, m.reply_count, m.hash, versions, m.raw, cur.rowid);
+      s.ftsIns.run(cur.rowid, m.text, m.att_text, meta);
+      this.attachments(cur.rowid, m, true);
+    } else {
+      const meta = metaTokens(cur.user_pk, cur.channel_pk, cur.flags | FLAG.edited, versions);
+      if (meta !== cur.meta) {
+        s.ftsDel.run(cur.rowid, cur.text, cur.att_text, cur.meta);
+        s.ftsIns.run(cur.rowid, cur.text, cur.att_text, meta);
+      }
+      s.msgVersions.run(versions, meta, cur.rowid);
+    }
+  }
+}

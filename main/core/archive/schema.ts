@@ -1,0 +1,207 @@
+import type { Migration } from '../db/migrate.ts';
+
+/**
+ * Archive schema. Design notes (see docs/archive.md):
+ * - messages.rowid is derived from created_at (microseconds × 2, bumped on collision), so rowid
+ *   order is time order: newest-first and date filters are rowid walks/ranges in FTS5.
+ * - messages_fts is an external-content FTS5 table over messages (text, att_text, meta); `meta`
+ *   holds filter tokens (u<user>, c<channel>, flags) so filters intersect doclists inside FTS5.
+ * - raw JSON of every entity is kept verbatim (nothing in the evidence is lost).
+ * - message_versions holds every distinct version once a message has been seen with more than
+ *   one content; messages always holds the latest.
+ */
+export const archiveMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'archive core',
+    up: (db) => {
+      db.exec(`
+        CREATE TABLE files (
+          id INTEGER PRIMARY KEY,
+          sha256 TEXT NOT NULL UNIQUE,
+          path TEXT NOT NULL,
+          size INTEGER NOT NULL,
+          format TEXT,
+          shape TEXT,
+          gzip INTEGER NOT NULL DEFAULT 0,
+          status TEXT NOT NULL CHECK (status IN ('importing','complete')),
+          started_at TEXT NOT NULL,
+          imported_at TEXT,
+          lines INTEGER NOT NULL DEFAULT 0,
+          messages INTEGER NOT NULL DEFAULT 0,
+          new_messages INTEGER NOT NULL DEFAULT 0,
+          new_versions INTEGER NOT NULL DEFAULT 0,
+          channels INTEGER NOT NULL DEFAULT 0,
+          users INTEGER NOT NULL DEFAULT 0,
+          members INTEGER NOT NULL DEFAULT 0,
+          reactions INTEGER NOT NULL DEFAULT 0,
+          attachments INTEGER NOT NULL DEFAULT 0,
+          reads INTEGER NOT NULL DEFAULT 0,
+          rejected INTEGER NOT NULL DEFAULT 0,
+          took_ms INTEGER NOT NULL DEFAULT 0,
+          provenance TEXT
+        );
+        CREATE TABLE rejections (
+          file_id INTEGER NOT NULL REFERENCES files(id),
+          line INTEGER NOT NULL,
+          offset INTEGER NOT NULL,
+          reason TEXT NOT NULL,
+          excerpt TEXT,
+          PRIMARY KEY (file_id, line)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE users (
+          pk INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          name TEXT,
+          name_fold TEXT,
+          role TEXT,
+          deleted_at TEXT,
+          updated_at TEXT,
+          raw TEXT,
+          file_id INTEGER
+        );
+        CREATE INDEX users_name ON users(name_fold);
+
+        CREATE TABLE channels (
+          pk INTEGER PRIMARY KEY,
+          cid TEXT NOT NULL UNIQUE,
+          type TEXT NOT NULL,
+          id TEXT NOT NULL,
+          name TEXT,
+          name_fold TEXT,
+          created_at TEXT,
+          updated_at TEXT,
+          deleted_at TEXT,
+          truncated_at TEXT,
+          member_count INTEGER,
+          raw TEXT,
+          file_id INTEGER
+        );
+        CREATE INDEX channels_name ON channels(name_fold);
+
+        CREATE TABLE members (
+          channel_pk INTEGER NOT NULL,
+          user_pk INTEGER NOT NULL,
+          role TEXT,
+          channel_role TEXT,
+          created_at TEXT,
+          updated_at TEXT,
+          deleted_at TEXT,
+          raw TEXT,
+          file_id INTEGER,
+          PRIMARY KEY (channel_pk, user_pk)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE messages (
+          rowid INTEGER PRIMARY KEY,
+          id TEXT NOT NULL UNIQUE,
+          channel_pk INTEGER NOT NULL,
+          user_pk INTEGER,
+          parent_id TEXT,
+          type TEXT NOT NULL,
+          text TEXT NOT NULL,
+          att_text TEXT,
+          meta TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT,
+          deleted_at TEXT,
+          flags INTEGER NOT NULL,
+          reply_count INTEGER NOT NULL DEFAULT 0,
+          show_in_channel INTEGER NOT NULL DEFAULT 0,
+          content_hash INTEGER NOT NULL,
+          versions INTEGER NOT NULL DEFAULT 1,
+          raw TEXT NOT NULL,
+          file_id INTEGER NOT NULL
+        );
+        CREATE INDEX messages_channel ON messages(channel_pk, rowid);
+        CREATE INDEX messages_parent ON messages(parent_id, rowid) WHERE parent_id IS NOT NULL;
+
+        CREATE TABLE message_versions (
+          message_rowid INTEGER NOT NULL,
+          version INTEGER NOT NULL,
+          content_hash INTEGER NOT NULL,
+          type TEXT NOT NULL,
+          text TEXT NOT NULL,
+          updated_at TEXT,
+          deleted_at TEXT,
+          raw TEXT NOT NULL,
+          file_id INTEGER NOT NULL,
+          PRIMARY KEY (message_rowid, version)
+        ) WITHOUT ROWID;
+
+        -- Further files (beyond messages.file_id, the first) that contained a message.
+        CREATE TABLE message_sightings (
+          message_rowid INTEGER NOT NULL,
+          file_id INTEGER NOT NULL,
+          PRIMARY KEY (message_rowid, file_id)
+        ) WITHOUT ROWID;
+
+        -- Keyed by Stream message id (not rowid) so reactions whose message is not (yet) in the
+        -- archive — e.g. in a user export — are kept too.
+        CREATE TABLE reactions (
+          message_id TEXT NOT NULL,
+          user_pk INTEGER NOT NULL,
+          type TEXT NOT NULL,
+          score INTEGER,
+          created_at TEXT,
+          updated_at TEXT,
+          raw TEXT,
+          file_id INTEGER,
+          PRIMARY KEY (message_id, user_pk, type)
+        ) WITHOUT ROWID;
+
+        -- Entities we recognise as Stream data but do not model (e.g. calls): kept verbatim.
+        CREATE TABLE other_entities (
+          file_id INTEGER NOT NULL,
+          line INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          raw TEXT NOT NULL,
+          PRIMARY KEY (file_id, line)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE attachments (
+          message_rowid INTEGER NOT NULL,
+          idx INTEGER NOT NULL,
+          type TEXT,
+          title TEXT,
+          url TEXT,
+          mime_type TEXT,
+          file_size INTEGER,
+          raw TEXT NOT NULL,
+          PRIMARY KEY (message_rowid, idx)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE reads (
+          channel_pk INTEGER NOT NULL,
+          user_pk INTEGER NOT NULL,
+          last_read TEXT,
+          unread_messages INTEGER,
+          last_read_message_id TEXT,
+          raw TEXT,
+          file_id INTEGER,
+          PRIMARY KEY (channel_pk, user_pk)
+        ) WITHOUT ROWID;
+
+        -- Which files contained which channel/user/member (messages use message_sightings).
+        CREATE TABLE entity_files (
+          kind TEXT NOT NULL,
+          pk TEXT NOT NULL,
+          file_id INTEGER NOT NULL,
+          PRIMARY KEY (kind, pk, file_id)
+        ) WITHOUT ROWID;
+
+        CREATE VIRTUAL TABLE messages_fts USING fts5(
+          text, att_text, meta,
+          content='messages', content_rowid='rowid',
+          tokenize='unicode61 remove_diacritics 2',
+          prefix='3'
+        );
+        -- Distinct indexed terms, trigram-indexed, for substring (*part*) and CJK search.
+        CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(messages_fts, 'col');
+        CREATE VIRTUAL TABLE terms_tri USING fts5(term, tokenize='trigram remove_diacritics 1', detail='none');
+        CREATE TABLE terms_seen (term TEXT PRIMARY KEY) WITHOUT ROWID;
+      `);
+    },
+  },
+];

@@ -1,0 +1,80 @@
+/**
+ * The archive worker: owns one connection to archive.db and answers typed requests
+ * (Signal Desktop's MainSQL pattern). better-sqlite3 is synchronous, so all of it lives here, off
+ * the main thread. Worker 0 also imports; the others only read.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openArchiveDb } from './db.ts';
+import { importFile } from './import/import-file.ts';
+import { Reader } from './read.ts';
+import { SearchEngine } from './search/search.ts';
+import type { Compiled } from './search/compile.ts';
+import type { ImportSummary } from './types.ts';
+
+const { dbPath, cacheMb } = workerData as { dbPath: string; cacheMb?: number };
+const db = openArchiveDb(dbPath, { cacheMb });
+// Ranking uses bm25 with the meta (filter-token) column weighted 0.
+db.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', 'bm25(1.0, 0.5, 0.0)')`).run();
+const engine = new SearchEngine(db);
+const reader = new Reader(db);
+const port = parentPort!;
+
+type Req = { id: number; op: string; args: any };
+
+const ops: Record<string, (args: any, id: number) => unknown> = {
+  async import(args: { paths: string[]; provenance?: Record<string, unknown>; sha256?: string }, id) {
+    const summary: ImportSummary = { files: [], refused: [], rejected: [] };
+    for (const p of args.paths) {
+      const r = await importFile(db, p, {
+        provenance: args.provenance,
+        sha256: args.paths.length === 1 ? args.sha256 : undefined,
+        onProgress: (progress) => port.postMessage({ id, event: 'progress', data: progress }),
+      });
+      if (r.file) summary.files.push(r.file);
+      if (r.refused) summary.refused.push(r.refused);
+      summary.rejected.push(...r.rejected);
+    }
+    engine.invalidate();
+    return summary;
+  },
+  search: (args: { req: any; splitAbove?: number }) => {
+    const req = args.req;
+    if (args.splitAbove !== undefined && (req.sort ?? 'relevance') === 'relevance') {
+      const c = engine.compile(req.query);
+      const total = engine.count(c);
+      if (total > args.splitAbove) return { split: true, compiled: c, total };
+    }
+    return { result: engine.search(req) };
+  },
+  rankRange: (a: { compiled: Compiled; lo: number; hi: number; k: number }) => engine.rankRange(a.compiled, a.lo, a.hi, a.k),
+  hydrate: (a: { rowids: number[]; compiled: Compiled }) => engine.hydrate(a.rowids, a.compiled),
+  facets: (a: { query: string }) => engine.facets(engine.compile(a.query)),
+  rowidBounds: () => db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi, count(*) AS n FROM messages').get(),
+  invalidate: () => engine.invalidate(),
+  context: (a) => reader.context(a),
+  channelPage: (a) => reader.channelPage(a),
+  thread: (a: { message_id: string }) => reader.thread(a.message_id),
+  versions: (a: { message_id: string }) => reader.versions(a.message_id),
+  channels: (a) => reader.channels(a ?? {}),
+  users: (a) => reader.users(a ?? {}),
+  evidence: () => reader.evidence(),
+  stats: () => reader.stats(dbPath),
+  close: () => {
+    db.close();
+    return true;
+  },
+};
+
+port.on('message', async (m: Req) => {
+  try {
+    const fn = ops[m.op];
+    if (!fn) throw Object.assign(new Error(`unknown archive operation ${m.op}`), { code: 'bad_request' });
+    const result = await fn(m.args, m.id);
+    port.postMessage({ id: m.id, ok: true, result });
+  } catch (err) {
+    const e = err as Error & { code?: string };
+    const code = e.name === 'QuerySyntaxError' ? 'bad_query' : (e.code ?? 'internal');
+    port.postMessage({ id: m.id, ok: false, error: { code: typeof code === 'string' ? code : 'internal', message: e.message, position: (e as any).position } });
+  }
+});
+port.postMessage({ ready: true });

@@ -127,7 +127,7 @@ export interface RemoteUserPage {
 export interface ArchiveUser {
   id: string;
   name: string | null;
-  messages: number;
+  role: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -85,16 +85,21 @@ export async function startWebServer(opts: WebServerOptions): Promise<WebServer>
     new Promise<string>((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      let over = false;
       req.on('data', (chunk: Buffer) => {
+        if (over) return; // drain without keeping it, so the 413 reaches the client
         size += chunk.length;
         if (size > maxBody) {
+          over = true;
+          chunks.length = 0;
           reject(Object.assign(new Error('too large'), { status: 413 }));
-          req.destroy();
           return;
         }
         chunks.push(chunk);
       });
-      req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      req.on('end', () => {
+        if (!over) resolve(Buffer.concat(chunks).toString('utf8'));
+      });
       req.on('error', reject);
     });
 

@@ -21,13 +21,16 @@ export function toContractError(err: unknown, redact: (s: string) => string = (s
     const message = typeof e.userMessage === 'string' ? e.userMessage : typeof e.message === 'string' ? e.message : '';
     const code = typeof e.code === 'string' ? e.code : '';
     // Core modules' user-facing error classes carry a string code (search syntax, keychain, …).
-    if (message && /^[a-z][a-z_]*$/.test(code) && !code.startsWith('sqlite')) return { code: mapCode(code), message: redact(message) };
+    if (message && /^[a-z][a-z_]*$/.test(code) && !OPAQUE.has(code)) return { code: mapCode(code), message: redact(message) };
     if (e.name === 'SearchSyntaxError' || e.name === 'QuerySyntaxError') return { code: 'query_syntax', message: redact(message) };
   }
   return { code: 'internal', message: 'Something went wrong inside Archivist. The details are in the log.' };
 }
 
+/** Codes whose messages are raw internals (worker crashes, unexpected throws): never shown as they are. */
+const OPAQUE = new Set(['internal', 'worker_failed', 'bad_request']);
+
 function mapCode(code: string): ErrorCode | string {
-  if (code === 'syntax' || code === 'query' || code === 'search_syntax') return 'query_syntax';
+  if (code === 'bad_query' || code === 'syntax' || code === 'search_syntax') return 'query_syntax';
   return code;
 }

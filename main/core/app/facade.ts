@@ -102,11 +102,7 @@ export function createFacade(deps: FacadeDeps): AppFacade {
     'archive.context': async (req) => (await deps.archive()).context(req),
     'archive.channelPage': async (req) => (await deps.archive()).channelPage(req),
     'archive.thread': async ({ message_id }) => (await deps.archive()).thread(message_id),
-    'archive.versions': async ({ message_id }) => {
-      const archive = await deps.archive();
-      if (!archive.versions) throw new AppError('unavailable', 'Earlier versions cannot be listed by this archive yet.');
-      return archive.versions(message_id);
-    },
+    'archive.versions': async ({ message_id }) => (await deps.archive()).versions(message_id),
     'archive.channels': async (q) => (await deps.archive()).channels(q),
     'archive.users': async (q) => (await deps.archive()).users(q),
     'archive.stats': async () => (await deps.archive()).stats(),

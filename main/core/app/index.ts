@@ -9,7 +9,7 @@ import type { AppEvent } from '../../../preload/contract.ts';
 import { createFacade, type AppFacade } from './facade.ts';
 import type { ArchivePort } from './ports.ts';
 import { createSettingsStore } from './settings.ts';
-import { wireServices, type WiredServices } from './wire.ts';
+import { wireServices, type WiredServices, type WireOptions } from './wire.ts';
 
 export interface AppCoreOptions {
   dataDir: string;
@@ -21,6 +21,9 @@ export interface AppCoreOptions {
   sandbox?: boolean;
   openExternal?: (url: string) => Promise<boolean>;
   log?: (message: string, err?: unknown) => void;
+  /** Engine and sandbox tuning for tests and benches. */
+  jobLimits?: WireOptions['jobLimits'];
+  sandboxLatency?: WireOptions['sandboxLatency'];
 }
 
 export interface AppCore extends Pick<AppFacade, 'invoke' | 'subscribe'> {
@@ -38,7 +41,7 @@ export async function createAppCore(opts: AppCoreOptions): Promise<AppCore> {
 
   // The archive worker is opened on first use so that start-up stays fast with a big archive.
   let archivePromise: Promise<ArchivePort> | null = null;
-  const archive = () => (archivePromise ??= openArchive(opts.dataDir) as Promise<ArchivePort>);
+  const archive = () => (archivePromise ??= openArchive(opts.dataDir));
 
   const services: WiredServices = await wireServices({
     dataDir: opts.dataDir,
@@ -46,6 +49,8 @@ export async function createAppCore(opts: AppCoreOptions): Promise<AppCore> {
     sandbox: opts.sandbox !== false,
     archive,
     log,
+    jobLimits: opts.jobLimits,
+    sandboxLatency: opts.sandboxLatency,
   });
 
   const facade = createFacade({

@@ -3,21 +3,7 @@
  * modules (archive worker, profiles + keychain, job engine, Stream client, sandbox); the facade in
  * `index.ts` only maps contract operations onto these.
  */
-import type {
-  ArchiveStats,
-  ChannelPage,
-  ChannelPageRequest,
-  ChannelSummary,
-  ContextRequest,
-  ContextResult,
-  EvidenceFileView,
-  ImportProgress,
-  ImportSummary,
-  MessageVersionView,
-  SearchRequest,
-  SearchResult,
-  ThreadResult,
-} from '../archive/types.ts';
+import type { Archive } from '../archive/index.ts';
 import type {
   ConnectionTestResult,
   ProfileView,
@@ -26,19 +12,8 @@ import type {
   SandboxStatus,
 } from '../../../preload/contract.ts';
 
-export interface ArchivePort {
-  importFiles(paths: string[], opts?: { onProgress?: (p: ImportProgress) => void }): Promise<ImportSummary>;
-  search(req: SearchRequest): Promise<SearchResult>;
-  context(req: ContextRequest): Promise<ContextResult>;
-  channelPage(req: ChannelPageRequest): Promise<ChannelPage>;
-  thread(messageId: string): Promise<ThreadResult>;
-  versions?(messageId: string): Promise<MessageVersionView[]>;
-  channels(opts: { query?: string; limit?: number; offset?: number }): Promise<ChannelSummary[]>;
-  users(opts: { query?: string; limit?: number }): Promise<{ id: string; name: string | null; messages: number }[]>;
-  stats(): Promise<ArchiveStats>;
-  evidence(): Promise<EvidenceFileView[]>;
-  close(): Promise<void>;
-}
+/** The archive worker API (main/core/archive), used as it is. */
+export type ArchivePort = Archive;
 
 export interface ProfilesPort {
   list(): Promise<ProfileView[]>;

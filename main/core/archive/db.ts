@@ -3,6 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from '../db/migrate.ts';
 import { archiveMigrations } from './schema.ts';
+import { flushPendingFts } from './search/pending.ts';
 
 export type ArchiveDb = Database.Database;
 
@@ -20,7 +21,11 @@ export function openArchiveDb(file: string, opts: { readonly?: boolean; cacheMb?
   db.pragma(`cache_size = -${(opts.cacheMb ?? 48) * 1024}`);
   db.pragma('temp_store = MEMORY');
   db.pragma('foreign_keys = OFF');
-  if (!opts.readonly) migrate(db, archiveMigrations);
+  if (!opts.readonly) {
+    migrate(db, archiveMigrations);
+    // An import killed before its end left messages not yet indexed: index them now.
+    if (db.prepare('SELECT 1 FROM fts_pending LIMIT 1').get()) flushPendingFts(db);
+  }
   if (opts.readonly) db.pragma('query_only = ON');
   return db;
 }

@@ -37,6 +37,8 @@ export interface Archive {
   channelPage(req: ChannelPageRequest): Promise<ChannelPage>;
   thread(messageId: string): Promise<ThreadResult>;
   versions(messageId: string): Promise<MessageVersionView[]>;
+  /** The message's original JSON from its evidence file. */
+  raw(messageId: string): Promise<{ json: string; sha256: string; offset: number; length: number }>;
   channels(opts?: { query?: string; limit?: number; offset?: number }): Promise<ChannelSummary[]>;
   users(opts?: { query?: string; limit?: number }): Promise<{ id: string; name: string | null; role: string | null }[]>;
   evidence(): Promise<EvidenceFileView[]>;
@@ -53,8 +55,8 @@ class Conn {
   busy = 0;
   ready: Promise<void>;
 
-  constructor(dbPath: string, cacheMb: number) {
-    this.w = new Worker(workerUrl, { workerData: { dbPath, cacheMb } });
+  constructor(dbPath: string, cacheMb: number, evidenceDir: string) {
+    this.w = new Worker(workerUrl, { workerData: { dbPath, cacheMb, evidenceDir }, resourceLimits: { maxOldGenerationSizeMb: 128 } });
     this.ready = new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(new ArchiveError('open_failed', `The archive could not be opened: ${err.message}`));
       this.w.once('error', onError);
@@ -107,12 +109,12 @@ const SPLIT_ABOVE = 20_000;
  * read, so searches stay fast while an import runs and broad rankings use every core.
  */
 export async function openArchive(dataDir: string, opts: { readers?: number } = {}): Promise<Archive> {
-  const { archiveDb } = dataPaths(dataDir);
+  const { archiveDb, evidenceDir } = dataPaths(dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
-  const first = new Conn(archiveDb, 48);
+  const first = new Conn(archiveDb, 48, evidenceDir);
   await first.ready; // migrations run once, here, before any reader opens the file
   const extra = Math.max(0, (opts.readers ?? Math.min(2, os.availableParallelism())) - 1);
-  const others = Array.from({ length: extra }, () => new Conn(archiveDb, 32));
+  const others = Array.from({ length: extra }, () => new Conn(archiveDb, 32, evidenceDir));
   await Promise.all(others.map((c) => c.ready));
   const conns = [first, ...others];
   const readerPick = () => conns.reduce((a, b) => (b.busy < a.busy ? b : a), others[0] ?? first);
@@ -164,6 +166,7 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
     channelPage: (req) => read('channelPage', req),
     thread: (message_id) => read('thread', { message_id }),
     versions: (message_id) => read('versions', { message_id }),
+    raw: (message_id) => read('raw', { message_id }),
     channels: (o) => read('channels', o ?? {}),
     users: (o) => read('users', o ?? {}),
     evidence: () => read('evidence'),

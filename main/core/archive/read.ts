@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import zlib from 'node:zlib';
 import type { ArchiveDb } from './db.ts';
 import { FLAG } from './import/records.ts';
 import type {
@@ -25,10 +26,10 @@ export class Reader {
     if (!rowids.length) return [];
     const ph = rowids.map(() => '?').join(',');
     const rows = this.db.prepare(
-      `SELECT m.rowid, m.id, c.cid, u.id AS user_id, u.name AS user_name, m.created_at, m.updated_at, m.deleted_at, m.type,
+      `SELECT m.tkey AS rowid, m.id, c.cid, u.id AS user_id, u.name AS user_name, m.created_at, m.updated_at, m.deleted_at, m.type,
               m.text, m.parent_id, m.reply_count, m.flags, m.versions
        FROM messages m JOIN channels c ON c.pk = m.channel_pk LEFT JOIN users u ON u.pk = m.user_pk
-       WHERE m.rowid IN (${ph})`,
+       WHERE m.tkey IN (${ph})`,
     ).all(...rowids) as any[];
     const ids = rows.map((r) => r.id as string);
     const reactions = new Map<string, MessageView['reactions']>();
@@ -67,7 +68,7 @@ export class Reader {
 
   private anchor(messageId: string) {
     const a = this.db.prepare(
-      `SELECT m.rowid, m.channel_pk, m.parent_id, m.show_in_channel, c.cid, c.name FROM messages m JOIN channels c ON c.pk = m.channel_pk WHERE m.id = ?`,
+      `SELECT m.tkey AS rowid, m.channel_pk, m.parent_id, m.show_in_channel, c.cid, c.name FROM messages m JOIN channels c ON c.pk = m.channel_pk WHERE m.id = ?`,
     ).get(messageId) as { rowid: number; channel_pk: number; parent_id: string | null; show_in_channel: number; cid: string; name: string | null } | undefined;
     if (!a) throw new NotFoundError(`Message ${messageId} is not in the archive.`);
     return a;
@@ -80,9 +81,9 @@ export class Reader {
     const inThread = a.parent_id != null && !a.show_in_channel;
     const scope = inThread ? 'm.parent_id = ?' : `m.channel_pk = ? AND ${TOP_LEVEL}`;
     const key = inThread ? a.parent_id : a.channel_pk;
-    const older = this.db.prepare(`SELECT m.rowid FROM messages m WHERE ${scope} AND m.rowid < ? ORDER BY m.rowid DESC LIMIT ?`)
+    const older = this.db.prepare(`SELECT m.tkey AS rowid FROM messages m WHERE ${scope} AND m.tkey < ? ORDER BY m.tkey DESC LIMIT ?`)
       .all(key, a.rowid, before + 1).map((r: any) => r.rowid as number);
-    const newer = this.db.prepare(`SELECT m.rowid FROM messages m WHERE ${scope} AND m.rowid > ? ORDER BY m.rowid ASC LIMIT ?`)
+    const newer = this.db.prepare(`SELECT m.tkey AS rowid FROM messages m WHERE ${scope} AND m.tkey > ? ORDER BY m.tkey ASC LIMIT ?`)
       .all(key, a.rowid, after + 1).map((r: any) => r.rowid as number);
     const ids = [...older.slice(0, before).reverse(), a.rowid, ...newer.slice(0, after)];
     return {
@@ -100,14 +101,14 @@ export class Reader {
     let moreBefore = false;
     let moreAfter = false;
     if (req.after) {
-      const r = this.db.prepare(`SELECT m.rowid FROM messages m WHERE m.channel_pk = ? AND ${TOP_LEVEL} AND m.rowid > ? ORDER BY m.rowid ASC LIMIT ?`)
+      const r = this.db.prepare(`SELECT m.tkey AS rowid FROM messages m WHERE m.channel_pk = ? AND ${TOP_LEVEL} AND m.tkey > ? ORDER BY m.tkey ASC LIMIT ?`)
         .all(ch.pk, rowOf(req.after), limit + 1).map((x: any) => x.rowid as number);
       moreAfter = r.length > limit;
       ids = r.slice(0, limit);
       moreBefore = true;
     } else {
       const bound = req.before ? rowOf(req.before) : Number.MAX_SAFE_INTEGER;
-      const r = this.db.prepare(`SELECT m.rowid FROM messages m WHERE m.channel_pk = ? AND ${TOP_LEVEL} AND m.rowid < ? ORDER BY m.rowid DESC LIMIT ?`)
+      const r = this.db.prepare(`SELECT m.tkey AS rowid FROM messages m WHERE m.channel_pk = ? AND ${TOP_LEVEL} AND m.tkey < ? ORDER BY m.tkey DESC LIMIT ?`)
         .all(ch.pk, bound, limit + 1).map((x: any) => x.rowid as number);
       moreBefore = r.length > limit;
       ids = r.slice(0, limit).reverse();
@@ -120,16 +121,52 @@ export class Reader {
     const a = this.anchor(messageId);
     const parentId = a.parent_id ?? messageId;
     const p = this.anchor(parentId);
-    const replies = this.db.prepare('SELECT rowid FROM messages WHERE parent_id = ? ORDER BY rowid LIMIT 5000').all(parentId).map((r: any) => r.rowid as number);
+    const replies = this.db.prepare('SELECT tkey AS rowid FROM messages WHERE parent_id = ? ORDER BY tkey LIMIT 5000').all(parentId).map((r: any) => r.rowid as number);
     const [parent] = this.views([p.rowid]);
     return { parent, replies: this.views(replies) };
+  }
+
+  /**
+   * The message's original JSON exactly as it stands in its evidence file (the newest version's
+   * file). Gzip evidence is decompressed up to the message — slower, but exact.
+   */
+  async raw(messageId: string): Promise<{ json: string; sha256: string; offset: number; length: number }> {
+    const r = this.db.prepare(
+      `SELECT m.raw, m.raw_off, m.raw_len, f.sha256, f.evidence_path, f.gzip FROM messages m JOIN files f ON f.id = m.file_id WHERE m.id = ?`,
+    ).get(messageId) as { raw: string | null; raw_off: number; raw_len: number; sha256: string; evidence_path: string | null; gzip: number } | undefined;
+    if (!r) throw new NotFoundError(`Message ${messageId} is not in the archive.`);
+    if (r.raw != null || r.raw_off < 0) return { json: r.raw ?? '', sha256: r.sha256, offset: -1, length: -1 };
+    if (!r.evidence_path || !fs.existsSync(r.evidence_path)) {
+      throw new NotFoundError(`The evidence file ${r.sha256} holding message ${messageId} is missing from the evidence store.`);
+    }
+    if (!r.gzip) {
+      const fd = fs.openSync(r.evidence_path, 'r');
+      try {
+        const buf = Buffer.alloc(r.raw_len);
+        fs.readSync(fd, buf, 0, r.raw_len, r.raw_off);
+        return { json: buf.toString('utf8'), sha256: r.sha256, offset: r.raw_off, length: r.raw_len };
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+    const parts: Buffer[] = [];
+    let pos = 0;
+    const end = r.raw_off + r.raw_len;
+    for await (const chunk of fs.createReadStream(r.evidence_path).pipe(zlib.createGunzip()) as AsyncIterable<Buffer>) {
+      const s = Math.max(0, r.raw_off - pos);
+      const e = Math.min(chunk.length, end - pos);
+      if (e > s) parts.push(chunk.subarray(s, e));
+      pos += chunk.length;
+      if (pos >= end) break;
+    }
+    return { json: Buffer.concat(parts).toString('utf8'), sha256: r.sha256, offset: r.raw_off, length: r.raw_len };
   }
 
   versions(messageId: string): MessageVersionView[] {
     const a = this.anchor(messageId);
     const rows = this.db.prepare('SELECT version, text, updated_at, deleted_at, type FROM message_versions WHERE message_rowid = ? ORDER BY version').all(a.rowid) as any[];
     if (rows.length === 0) {
-      const m = this.db.prepare('SELECT text, updated_at, deleted_at, type FROM messages WHERE rowid = ?').get(a.rowid) as any;
+      const m = this.db.prepare('SELECT text, updated_at, deleted_at, type FROM messages WHERE tkey = ?').get(a.rowid) as any;
       rows.push({ version: 1, ...m });
     }
     return rows.map((r) => ({ version: r.version, text: r.text, updated_at: r.updated_at, deleted: r.type === 'deleted' || !!r.deleted_at }));
@@ -143,8 +180,8 @@ export class Reader {
       `SELECT c.pk, c.cid, c.type, c.name, c.deleted_at,
               (SELECT count(*) FROM messages m WHERE m.channel_pk = c.pk) AS messages,
               (SELECT count(*) FROM members x WHERE x.channel_pk = c.pk) AS members,
-              (SELECT min(rowid) FROM messages m WHERE m.channel_pk = c.pk) AS first_row,
-              (SELECT max(rowid) FROM messages m WHERE m.channel_pk = c.pk) AS last_row
+              (SELECT min(tkey) FROM messages m WHERE m.channel_pk = c.pk) AS first_row,
+              (SELECT max(tkey) FROM messages m WHERE m.channel_pk = c.pk) AS last_row
        FROM channels c WHERE (@q IS NULL OR lower(c.cid) LIKE @q ESCAPE '\\' OR c.name_fold LIKE @q ESCAPE '\\')
        ORDER BY last_row DESC NULLS LAST LIMIT @limit OFFSET @offset`,
     ).all({ q, limit, offset }) as any[];
@@ -171,7 +208,7 @@ export class Reader {
 
   stats(dbPath: string): ArchiveStats {
     const one = (sql: string) => (this.db.prepare(sql).get() as { n: number }).n;
-    const range = this.db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi FROM messages').get() as { lo: number | null; hi: number | null };
+    const range = this.db.prepare('SELECT min(tkey) AS lo, max(tkey) AS hi FROM messages').get() as { lo: number | null; hi: number | null };
     const iso = (r: number | null) => (r == null ? null : new Date(Math.floor(r / 2000)).toISOString());
     let bytes = 0;
     for (const f of [dbPath, dbPath + '-wal']) bytes += fs.existsSync(f) ? fs.statSync(f).size : 0;

@@ -2,11 +2,15 @@ import type { Migration } from '../db/migrate.ts';
 
 /**
  * Archive schema. Design notes (see docs/archive.md):
- * - messages.rowid is derived from created_at (microseconds × 2, bumped on collision), so rowid
- *   order is time order: newest-first and date filters are rowid walks/ranges in FTS5.
- * - messages_fts is an external-content FTS5 table over messages (text, att_text, meta); `meta`
- *   holds filter tokens (u<user>, c<channel>, flags) so filters intersect doclists inside FTS5.
- * - raw JSON of every entity is kept verbatim (nothing in the evidence is lost).
+ * - messages.tkey is derived from created_at (microseconds × 2, bumped on collision) and is the
+ *   FTS rowid, so FTS rowid order is time order: newest-first and date filters are rowid
+ *   walks/ranges in FTS5. The table itself is appended in import order (seq) — random inserts
+ *   into a time-ordered gigabyte table would dominate import time.
+ * - messages_fts is a contentless FTS5 table (text, att_text, meta) with deletes; `meta` holds
+ *   filter tokens (u<user>, c<channel>, flags) so filters intersect doclists inside FTS5.
+ * - every table that refers to a message uses its tkey (named message_rowid for history).
+ * - nothing in the evidence is lost: small entities keep their raw JSON; messages and reaction
+ *   lines keep (file_id, raw_off, raw_len) into the immutable evidence copy of their file.
  * - message_versions holds every distinct version once a message has been seen with more than
  *   one content; messages always holds the latest.
  */
@@ -39,7 +43,8 @@ export const archiveMigrations: Migration[] = [
           reads INTEGER NOT NULL DEFAULT 0,
           rejected INTEGER NOT NULL DEFAULT 0,
           took_ms INTEGER NOT NULL DEFAULT 0,
-          provenance TEXT
+          provenance TEXT,
+          evidence_path TEXT
         );
         CREATE TABLE rejections (
           file_id INTEGER NOT NULL REFERENCES files(id),
@@ -94,7 +99,8 @@ export const archiveMigrations: Migration[] = [
         ) WITHOUT ROWID;
 
         CREATE TABLE messages (
-          rowid INTEGER PRIMARY KEY,
+          seq INTEGER PRIMARY KEY,
+          tkey INTEGER NOT NULL UNIQUE,
           id TEXT NOT NULL UNIQUE,
           channel_pk INTEGER NOT NULL,
           user_pk INTEGER,
@@ -111,11 +117,16 @@ export const archiveMigrations: Migration[] = [
           show_in_channel INTEGER NOT NULL DEFAULT 0,
           content_hash INTEGER NOT NULL,
           versions INTEGER NOT NULL DEFAULT 1,
-          raw TEXT NOT NULL,
-          file_id INTEGER NOT NULL
+          file_id INTEGER NOT NULL,
+          raw_off INTEGER NOT NULL,
+          raw_len INTEGER NOT NULL,
+          raw TEXT
         );
-        CREATE INDEX messages_channel ON messages(channel_pk, rowid);
-        CREATE INDEX messages_parent ON messages(parent_id, rowid) WHERE parent_id IS NOT NULL;
+        CREATE INDEX messages_channel ON messages(channel_pk, tkey);
+        CREATE INDEX messages_parent ON messages(parent_id, tkey) WHERE parent_id IS NOT NULL;
+        -- New messages not yet in messages_fts: indexed in tkey order at the end of an import
+        -- (FTS5 merges are far cheaper for ascending rowids), and after a crash on next open.
+        CREATE TABLE fts_pending (tkey INTEGER PRIMARY KEY);
 
         CREATE TABLE message_versions (
           message_rowid INTEGER NOT NULL,
@@ -125,8 +136,10 @@ export const archiveMigrations: Migration[] = [
           text TEXT NOT NULL,
           updated_at TEXT,
           deleted_at TEXT,
-          raw TEXT NOT NULL,
           file_id INTEGER NOT NULL,
+          raw_off INTEGER NOT NULL,
+          raw_len INTEGER NOT NULL,
+          raw TEXT,
           PRIMARY KEY (message_rowid, version)
         ) WITHOUT ROWID;
 
@@ -146,8 +159,10 @@ export const archiveMigrations: Migration[] = [
           score INTEGER,
           created_at TEXT,
           updated_at TEXT,
-          raw TEXT,
           file_id INTEGER,
+          raw_off INTEGER,
+          raw_len INTEGER,
+          raw TEXT,
           PRIMARY KEY (message_id, user_pk, type)
         ) WITHOUT ROWID;
 
@@ -168,7 +183,6 @@ export const archiveMigrations: Migration[] = [
           url TEXT,
           mime_type TEXT,
           file_size INTEGER,
-          raw TEXT NOT NULL,
           PRIMARY KEY (message_rowid, idx)
         ) WITHOUT ROWID;
 
@@ -193,7 +207,7 @@ export const archiveMigrations: Migration[] = [
 
         CREATE VIRTUAL TABLE messages_fts USING fts5(
           text, att_text, meta,
-          content='messages', content_rowid='rowid',
+          content='', contentless_delete=1,
           tokenize='unicode61 remove_diacritics 2',
           prefix='3'
         );

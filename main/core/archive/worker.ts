@@ -11,7 +11,7 @@ import { SearchEngine } from './search/search.ts';
 import type { Compiled } from './search/compile.ts';
 import type { ImportSummary } from './types.ts';
 
-const { dbPath, cacheMb } = workerData as { dbPath: string; cacheMb?: number };
+const { dbPath, cacheMb, evidenceDir } = workerData as { dbPath: string; cacheMb?: number; evidenceDir: string };
 const db = openArchiveDb(dbPath, { cacheMb });
 // Ranking uses bm25 with the meta (filter-token) column weighted 0.
 db.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', 'bm25(1.0, 0.5, 0.0)')`).run();
@@ -26,6 +26,7 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
     const summary: ImportSummary = { files: [], refused: [], rejected: [] };
     for (const p of args.paths) {
       const r = await importFile(db, p, {
+        evidenceDir,
         provenance: args.provenance,
         sha256: args.paths.length === 1 ? args.sha256 : undefined,
         onProgress: (progress) => port.postMessage({ id, event: 'progress', data: progress }),
@@ -49,12 +50,13 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
   rankRange: (a: { compiled: Compiled; lo: number; hi: number; k: number }) => engine.rankRange(a.compiled, a.lo, a.hi, a.k),
   hydrate: (a: { rowids: number[]; compiled: Compiled }) => engine.hydrate(a.rowids, a.compiled),
   facets: (a: { query: string }) => engine.facets(engine.compile(a.query)),
-  rowidBounds: () => db.prepare('SELECT min(rowid) AS lo, max(rowid) AS hi, count(*) AS n FROM messages').get(),
+  rowidBounds: () => db.prepare('SELECT min(tkey) AS lo, max(tkey) AS hi, count(*) AS n FROM messages').get(),
   invalidate: () => engine.invalidate(),
   context: (a) => reader.context(a),
   channelPage: (a) => reader.channelPage(a),
   thread: (a: { message_id: string }) => reader.thread(a.message_id),
   versions: (a: { message_id: string }) => reader.versions(a.message_id),
+  raw: (a: { message_id: string }) => reader.raw(a.message_id),
   channels: (a) => reader.channels(a ?? {}),
   users: (a) => reader.users(a ?? {}),
   evidence: () => reader.evidence(),

@@ -43,10 +43,10 @@ export function archivePort(archive: Archive, dataDir: string): ArchivePort & { 
              FROM messages m
              JOIN channels c ON c.pk = m.channel_pk
              LEFT JOIN users u ON u.pk = m.user_pk
-            WHERE m.file_id = ?1 OR m.rowid IN (SELECT message_rowid FROM message_sightings WHERE file_id = ?1)
+            WHERE m.file_id = @id OR m.rowid IN (SELECT message_rowid FROM message_sightings WHERE file_id = @id)
             GROUP BY c.cid, u.id`,
         )
-        .all(file.id) as { cid: string; uid: string | null; n: number }[];
+        .all({ id: file.id }) as { cid: string; uid: string | null; n: number }[];
       const out: FileCounts = { channels: new Map(), users: new Map() };
       for (const r of rows) {
         out.channels.set(r.cid, (out.channels.get(r.cid) ?? 0) + r.n);

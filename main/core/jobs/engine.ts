@@ -540,11 +540,32 @@ export class JobEngineImpl implements JobEngine {
   private async doRequest(job: JobRow, signal: AbortSignal): Promise<boolean> {
     const api = await this.apiFor(job);
     const req = JSON.parse(job.request_json) as Record<string, unknown>;
-    const res = await this.callStream(api, signal, () => {
-      if (job.kind === 'users') return api.exportUsers(req.user_ids as string[]);
-      const { channels, ...options } = req;
-      return api.exportChannels(channels as ChannelExportSpec[], options as unknown as ChannelExportOptions);
-    });
+    const skipped: Record<string, string> = job.skipped_json ? JSON.parse(job.skipped_json) : {};
+    const { channels, ...options } = req as { channels?: ChannelExportSpec[] };
+    const wanted = (channels ?? []).filter((c) => !(c.cid in skipped));
+    if (job.kind === 'channels' && !wanted.length) {
+      throw new StepFailure('stream_error', `Stream refused every channel of this job: ${Object.values(skipped)[0] ?? 'unknown reason'}`, { resumeFrom: 'queued' });
+    }
+    let res: { task_id: string };
+    try {
+      res = await this.callStream(api, signal, () =>
+        job.kind === 'users' ? api.exportUsers(req.user_ids as string[]) : api.exportChannels(wanted, options as unknown as ChannelExportOptions),
+      );
+    } catch (err) {
+      // One unknown/deleted channel makes Stream refuse the whole batch: leave it out (the
+      // report lists it with Stream's words) and ask again for the others.
+      const unknown =
+        err instanceof StepFailure && job.kind === 'channels' && /Can't find channel/.test(err.message)
+          ? wanted.filter((c) => err.message.includes(c.cid)).sort((a, b) => b.cid.length - a.cid.length)[0]?.cid
+          : undefined;
+      if (unknown) {
+        skipped[unknown] = err instanceof Error ? err.message : String(err);
+        this.repo.patch(job.id, 'queued', { skipped_json: JSON.stringify(skipped) });
+        this.repo.log(job.id, 'queued', `Stream does not know ${unknown}; exporting the other channels`);
+        return true;
+      }
+      throw err;
+    }
     return !!this.move(job, 'requested', { task_id: res.task_id, task_attempts: job.task_attempts + 1 }, `Stream task ${res.task_id}`);
   }
 
@@ -644,7 +665,9 @@ export class JobEngineImpl implements JobEngine {
         this.urls.delete(job.id);
         return !!this.move(job, 'verifying', {
           bytes_downloaded: res.bytes,
-          total_bytes: res.total ?? res.bytes,
+          // Stays null when the server did not announce a size: verification then asks for a
+          // second download with the same hash before trusting the file.
+          total_bytes: res.total,
           etag: res.etag,
           url_host: urlHost,
           downloaded_at: this.now().toISOString(),
@@ -708,6 +731,16 @@ export class JobEngineImpl implements JobEngine {
       }
       return !!this.move(job, 'downloading', { verify_attempts: attempts, bytes_downloaded: 0, etag: null, total_bytes: null }, `incomplete file (${reason}); downloading again`);
     }
+    if (job.total_bytes === null && job.pending_sha256 !== sha256) {
+      // No announced size (chunked): a body that ended early looks complete. Trust it only once
+      // a second download gives the very same bytes.
+      await fs.rm(tmp, { force: true });
+      const attempts = job.verify_attempts + 1;
+      if (attempts >= this.limits.maxVerifyAttempts + 2) {
+        throw new StepFailure('unverifiable', `the server never announced the file size and ${attempts} downloads differed`, { resumeFrom: 'downloading' });
+      }
+      return !!this.move(job, 'downloading', { verify_attempts: attempts, pending_sha256: sha256, bytes_downloaded: 0, etag: null }, 'size not announced; downloading again to confirm the file');
+    }
     const stats: FileStats = {
       format: insp.format,
       gzip: insp.gzip,
@@ -731,7 +764,7 @@ export class JobEngineImpl implements JobEngine {
         job_id: job.id,
         collection_id: c.id,
         task_id: job.task_id,
-        request: JSON.parse(job.request_json),
+        request: sentRequest(job),
         url_host: job.url_host,
         downloaded_at: job.downloaded_at ?? this.now().toISOString(),
         path: this.store.relativePath(sha256),
@@ -963,6 +996,12 @@ export class JobEngineImpl implements JobEngine {
     }
     if (!force && (c.state === 'complete' || c.state === 'incomplete' || c.state === 'cancelled') && c.report_json) return;
     const report = await this.buildReport(id);
+    // Jobs may have been retried while the report was being built: then it is running again.
+    if (this.repo.jobsOf(id).some((j) => isWorking(j.state))) {
+      this.repo.updateCollection(id, { state: 'running', summary: null, finished_at: null });
+      this.emitCollection(id, true);
+      return;
+    }
     if (state !== 'cancelled') state = report.complete ? 'complete' : 'incomplete';
     const g = report.gaps;
     const summary = state === 'cancelled' ? 'cancelled by the user' : report.complete ? null : g.length > 3 ? `${g.slice(0, 3).join('; ')}; and ${g.length - 3} more` : g.join('; ');
@@ -1013,6 +1052,12 @@ export class JobEngineImpl implements JobEngine {
                 : `job ${j.seq} (${n} ${c.kind}) is still ${j.state}`,
           );
         }
+        continue;
+      }
+      const skipped: Record<string, string> = j.skipped_json ? JSON.parse(j.skipped_json) : {};
+      if (t in skipped) {
+        lines.push({ target: t, job_id: j.id, in_file: false, messages_in_file: 0, messages_in_archive: null, status: 'missing', note: `Stream refused it: ${skipped[t]}` });
+        gaps.push(`${t}: Stream refused to export it: ${skipped[t]}`);
         continue;
       }
       const stats = j.file_stats_json ? (JSON.parse(j.file_stats_json) as FileStats) : null;
@@ -1182,6 +1227,14 @@ export class JobEngineImpl implements JobEngine {
     const v = this.collectionView(c);
     this.emitter.emit('progress', { scope: 'collection', collection_id: id, state: v.state, totals: v.totals, at: this.now().toISOString() } satisfies JobProgressEvent);
   }
+}
+
+/** The request exactly as sent to Stream (channels Stream refused are left out). */
+function sentRequest(job: JobRow): Record<string, unknown> {
+  const req = JSON.parse(job.request_json) as Record<string, unknown>;
+  const skipped: Record<string, string> = job.skipped_json ? JSON.parse(job.skipped_json) : {};
+  if (Array.isArray(req.channels)) req.channels = (req.channels as ChannelExportSpec[]).filter((c) => !(c.cid in skipped));
+  return req;
 }
 
 /** The report's own hash, over its JSON without the hash field (custody certificate). */

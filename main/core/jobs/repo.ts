@@ -58,6 +58,7 @@ export interface JobRow {
   downloaded_at: string | null;
   pending_sha256: string | null;
   evidence_sha256: string | null;
+  skipped_json: string | null;
   file_stats_json: string | null;
   imported_json: string | null;
   created_at: string;

@@ -51,6 +51,8 @@ export function createJobsTables(db: Database.Database): void {
       -- hash of the verified temporary file, set just before it is moved into evidence/
       pending_sha256    TEXT,
       evidence_sha256   TEXT,
+      -- targets Stream refused synchronously (e.g. "Can't find channel"), {target: reason}
+      skipped_json      TEXT,
       -- per-target counts read from the verified file (JSON), for the completeness report
       file_stats_json   TEXT,
       imported_json     TEXT,

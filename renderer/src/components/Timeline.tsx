@@ -46,6 +46,8 @@ export function Timeline(p: TimelineProps) {
     estimateSize: (i) => (rows[i]?.kind === 'day' ? 40 : 72),
     getItemKey: (i) => rows[i]?.key ?? i,
     overscan: 6,
+    // A first guess of the viewport so the first rows paint before the first measurement.
+    initialRect: { width: 800, height: 800 },
   });
 
   // Keep the reader's place when older messages are added on top.
@@ -59,10 +61,19 @@ export function Timeline(p: TimelineProps) {
     prev.current = { seq, rows: rows.length, first: virtualizer.getVirtualItems()[0]?.index ?? 0 };
   });
 
+  // A channel opens at its newest messages (the archive pages backwards from there).
+  useLayoutEffect(() => {
+    if (!p.anchorId && rows.length) virtualizer.scrollToIndex(rows.length - 1, { align: 'end' });
+  }, []);
+
   // Jump to the anchor (a search hit or a linked message) when it changes.
   const anchorIndex = p.anchorId ? rows.findIndex((r) => r.kind === 'msg' && r.m.message_id === p.anchorId) : -1;
   useEffect(() => {
-    if (anchorIndex >= 0) virtualizer.scrollToIndex(anchorIndex, { align: 'center' });
+    if (anchorIndex < 0) return;
+    virtualizer.scrollToIndex(anchorIndex, { align: 'center' });
+    // Rows above are measured as they render; settle on the anchor once they are.
+    const raf = requestAnimationFrame(() => requestAnimationFrame(() => virtualizer.scrollToIndex(anchorIndex, { align: 'center' })));
+    return () => cancelAnimationFrame(raf);
   }, [p.anchorId, anchorIndex >= 0]);
 
   const items = virtualizer.getVirtualItems();

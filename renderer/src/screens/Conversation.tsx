@@ -135,6 +135,7 @@ export function ConversationScreen() {
         )}
         {s.cid && s.messages.length > 0 && (
           <Timeline
+            key={s.cid}
             label={`Messages in ${s.name ?? s.cid}`}
             messages={s.messages}
             zone={zone}

@@ -1,4 +1,4 @@
-import type { AppEvent, AppInfo, ContractError, SandboxStatus, Settings, Theme, WorkspaceStatus } from '../../../preload/contract.ts';
+import type { AppEvent, AppInfo, ArchiveStats, ContractError, EvidenceFileView, SandboxStatus, Settings, Theme, WorkspaceStatus } from '../../../preload/contract.ts';
 import type { Route } from '../lib/route.ts';
 import { errorOf, unwrap, type SliceCreator } from './types.ts';
 
@@ -24,6 +24,7 @@ export interface AppSlice {
   refreshWorkspace(): Promise<void>;
   updateSettings(patch: { time_zone?: string; theme?: Theme }): Promise<boolean>;
   startSandbox(opts?: { messages?: number; seed?: number }): Promise<SandboxStatus | null>;
+  loadArchiveInfo(): Promise<[ArchiveStats | null, EvidenceFileView[] | null]>;
   notify(kind: Notice['kind'], text: string): void;
   dismissNotice(id: number): void;
   handleEvent(event: AppEvent): void;
@@ -89,6 +90,11 @@ export const createAppSlice: SliceCreator<AppSlice> = (api) => (set, get) => ({
     set({ route: { screen: 'collect' } });
     get().notify('success', `Sandbox workspace ready: ${out.value.channels} channels, ${out.value.messages.toLocaleString()} messages to collect.`);
     return out.value;
+  },
+
+  async loadArchiveInfo() {
+    const [stats, evidence] = await Promise.all([api.call('archive.stats', {}), api.call('archive.evidence', {})]);
+    return [stats.ok ? stats.value : null, evidence.ok ? evidence.value : null];
   },
 
   notify(kind, text) {

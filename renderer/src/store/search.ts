@@ -143,7 +143,7 @@ export const createSearchSlice: SliceCreator<SearchSlice> = (api) => (set, get) 
           suggestions = out.value.map((u) => ({
             insert: `from:${quoteIfNeeded(u.id)}`,
             label: u.name ?? u.id,
-            detail: `${u.id} · ${u.messages.toLocaleString()} messages`,
+            detail: u.role ? `${u.id} · ${u.role}` : u.id,
           }));
         }
       } else {

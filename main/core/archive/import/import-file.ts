@@ -6,8 +6,11 @@ import { RefusedFileError, detectExport } from './detect.ts';
 import type { Batch } from './records.ts';
 import { ArchiveWriter } from './writer.ts';
 import { refreshTerms } from '../search/terms.ts';
+import { flushPendingFts } from '../search/pending.ts';
 
 export interface ImportOptions {
+  /** Where evidence copies live (`<dataDir>/evidence`). */
+  evidenceDir: string;
   onProgress?: (p: ImportProgress) => void;
   /** Free-form provenance stored with the file record (task id, request…); never a secret. */
   provenance?: Record<string, unknown>;
@@ -34,7 +37,7 @@ function resultFromRow(row: Record<string, any>, filePath: string, already: bool
  * transactions. A crash leaves the file 'importing'; importing it again redoes it idempotently.
  */
 export async function importFile(
-  db: ArchiveDb, filePath: string, opts: ImportOptions = {},
+  db: ArchiveDb, filePath: string, opts: ImportOptions,
 ): Promise<{ file?: ImportFileResult; refused?: RefusedFile; rejected: Rejection[] }> {
   const abs = path.resolve(filePath);
   let detection;
@@ -47,17 +50,51 @@ export async function importFile(
     throw err;
   }
   const started = Date.now();
-  const worker = new Worker(parseWorkerUrl, { workerData: { path: abs, detection, knownSha256: opts.sha256 } });
+  const worker = new Worker(parseWorkerUrl, { workerData: { path: abs, detection, knownSha256: opts.sha256, evidenceDir: opts.evidenceDir },
+    resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 32 },
+  });
   let writer: ArchiveWriter | null = null;
   let fileId = 0;
   let totalBytes = 0;
-  const writeBatch = db.transaction((w: ArchiveWriter, b: Batch) => w.write(b));
+  let writeMs = 0;
+  let ftsMs = 0;
+  let firstBatchAt = 0;
+  // Several parser batches share one transaction: FTS5 flushes a segment per commit, so larger
+  // commits mean far less merge work. A crash loses at most the open transaction, and the
+  // re-import redoes it (idempotent).
+  const COMMIT_EVERY = 20_000;
+  let open = false;
+  let sinceCommit = 0;
+  const writeBatch = (w: ArchiveWriter, b: Batch) => {
+    if (!open) {
+      db.exec('BEGIN IMMEDIATE');
+      open = true;
+    }
+    try {
+      w.write(b);
+    } catch (err) {
+      db.exec('ROLLBACK');
+      open = false;
+      throw err;
+    }
+    sinceCommit += b.messages.length + b.reactions.length + b.members.length + 1;
+    if (sinceCommit >= COMMIT_EVERY) commit();
+  };
+  const commit = () => {
+    if (open) db.exec('COMMIT');
+    open = false;
+    sinceCommit = 0;
+  };
 
   return await new Promise((resolve, reject) => {
     let settled = false;
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
+      if (open) {
+        db.exec('ROLLBACK');
+        open = false;
+      }
       void worker.terminate();
       reject(err);
     };
@@ -96,7 +133,10 @@ export async function importFile(
         }
         if (m.type !== 'batch' || !writer) return;
         const b = m.batch as Batch;
+        const tw = performance.now();
         writeBatch(writer, b);
+        writeMs += performance.now() - tw;
+        if (firstBatchAt === 0) firstBatchAt = Date.now() - started;
         worker.postMessage({ type: 'ack' });
         const elapsed = (Date.now() - started) / 1000;
         opts.onProgress?.({
@@ -104,13 +144,22 @@ export async function importFile(
           bytes_per_second: elapsed > 0 ? Math.round(b.bytes / elapsed) : 0,
         });
         if (!m.final) return;
+        writeBatch(writer, { users: [], channels: [], members: [], messages: [], reactions: [], reads: [], others: [], rejects: [], lines: b.lines, bytes: b.bytes });
+        const tFts = performance.now();
+        flushPendingFts(db);
+        ftsMs = performance.now() - tFts;
+        commit();
         const c = writer.counts;
         const took = Date.now() - started;
-        db.prepare(`UPDATE files SET status='complete', imported_at=?, shape=?, lines=?, messages=?, new_messages=?, new_versions=?,
+        db.prepare(`UPDATE files SET status='complete', imported_at=?, shape=?, evidence_path=?, lines=?, messages=?, new_messages=?, new_versions=?,
             channels=?, users=?, members=?, reactions=?, attachments=?, reads=?, rejected=?, took_ms=? WHERE id=?`)
-          .run(new Date().toISOString(), m.shape, b.lines, c.messages, c.new_messages, c.new_versions, c.channels, c.users,
+          .run(new Date().toISOString(), m.shape, m.evidencePath, b.lines, c.messages, c.new_messages, c.new_versions, c.channels, c.users,
             c.members, c.reactions, c.attachments, c.reads, c.rejected, took, fileId);
+        const tTerms = performance.now();
         refreshTerms(db);
+        if (process.env.ARCHIVIST_IMPORT_TIMINGS) {
+          console.error(`[import] total ${took} ms, first batch at ${firstBatchAt} ms, writer busy ${writeMs.toFixed(0)} ms, fts flush ${ftsMs.toFixed(0)} ms, terms ${(performance.now() - tTerms).toFixed(0)} ms`);
+        }
         const row = db.prepare('SELECT * FROM files WHERE id = ?').get(fileId) as Record<string, unknown>;
         const rejected = (db.prepare('SELECT line, offset, reason FROM rejections WHERE file_id = ? ORDER BY line LIMIT 10000')
           .all(fileId) as { line: number; offset: number; reason: string }[]).map((r) => ({ file: filePath, ...r }));

@@ -43,9 +43,7 @@ function attachmentRecs(list: unknown): { recs: AttachmentRec[] | null; text: st
     if (!isObj(a)) continue;
     const title = str(a.title) ?? str(a.name) ?? str(a.fallback);
     const url = str(a.asset_url) ?? str(a.image_url) ?? str(a.title_link) ?? str(a.og_scrape_url) ?? str(a.thumb_url);
-    recs.push({
-      type: str(a.type), title, url, mime_type: str(a.mime_type), file_size: num(a.file_size), raw: JSON.stringify(a),
-    });
+    recs.push({ type: str(a.type), title, url, mime_type: str(a.mime_type), file_size: num(a.file_size) });
     for (const w of [a.title, a.fallback, a.text, a.pretext, a.name]) if (typeof w === 'string' && w) words.push(w);
     sig += `${str(a.type)}\u0002${title}\u0002${url}\u0002${str(a.text)}\u0003`;
   }
@@ -106,7 +104,7 @@ export class Normalizer implements EntitySink {
     return id;
   }
 
-  private reaction(r: Obj, raw: string | null): ReactionRec | null {
+  private reaction(r: Obj, raw: string | null, off = -1, len = -1): ReactionRec | null {
     const user_id = str(r.user_id) ?? (isObj(r.user) ? str(r.user.id) : null);
     const message_id = str(r.message_id);
     const type = str(r.type);
@@ -114,14 +112,14 @@ export class Normalizer implements EntitySink {
     if (isObj(r.user)) this.user(r.user);
     return {
       message_id, user_id, type, score: num(r.score), created_at: str(r.created_at), updated_at: str(r.updated_at),
-      raw: raw ?? JSON.stringify(r),
+      raw: off >= 0 ? null : raw, raw_off: off, raw_len: len,
     };
   }
 
   /** Line shapes met in this file (envelope / wrapper / bare). */
   readonly shapes = new Set<string>();
 
-  entity(c: Classified, raw: string, line: number, ctxCid?: string) {
+  entity(c: Classified, raw: string, line: number, ctxCid: string | undefined, off: number, len: number) {
     const o = c.o;
     this.shapes.add(c.shape);
     const b = this.batch;
@@ -168,7 +166,8 @@ export class Normalizer implements EntitySink {
         b.messages.push({
           id, cid, user_id, parent_id, type, text, att_text: att.text, created_at, created_us,
           updated_at: str(o.updated_at), deleted_at, flags, reply_count: num(o.reply_count) ?? 0,
-          show_in_channel: o.show_in_channel === true ? 1 : 0, hash, raw, attachments: att.recs, reactions,
+          show_in_channel: o.show_in_channel === true ? 1 : 0, hash, raw: off >= 0 ? null : raw, raw_off: off, raw_len: len,
+          attachments: att.recs, reactions,
         });
         return;
       }
@@ -207,7 +206,7 @@ export class Normalizer implements EntitySink {
         return;
       }
       case 'reaction': {
-        const rec = this.reaction(o, raw);
+        const rec = this.reaction(o, raw, off, len);
         if (rec) b.reactions.push(rec);
         else this.reject(line, 0, 'reaction without message_id, user or type', raw.slice(0, 200));
         return;

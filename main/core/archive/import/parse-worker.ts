@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import nodePath from 'node:path';
 import zlib from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Detection } from './detect.ts';
@@ -13,8 +14,8 @@ import { readLines } from './read-lines.ts';
 import { readV1 } from './read-v1.ts';
 import { readUserDocument } from './read-user-document.ts';
 
-const { path, detection, batchSize = 4000, maxInFlight = 3, knownSha256 } = workerData as {
-  path: string; detection: Detection; batchSize?: number; maxInFlight?: number; knownSha256?: string;
+const { path, detection, batchSize = 4000, maxInFlight = 3, knownSha256, evidenceDir } = workerData as {
+  path: string; detection: Detection; batchSize?: number; maxInFlight?: number; knownSha256?: string; evidenceDir: string;
 };
 const port = parentPort!;
 const CHUNK = 8 * 1024 * 1024;
@@ -22,6 +23,24 @@ const CHUNK = 8 * 1024 * 1024;
 let inFlight = 0;
 let waiter: (() => void) | null = null;
 let decision: ((go: boolean) => void) | null = null;
+
+/**
+ * Keeps the file as evidence: an immutable copy named by its SHA-256 (kernel copy, reflink where
+ * the filesystem can), made while the parser reads. Files already in the store are left alone.
+ */
+async function keepEvidence(sha256: string): Promise<string> {
+  const target = nodePath.join(evidenceDir, sha256);
+  if (nodePath.resolve(path) === target || fs.existsSync(target)) return target;
+  fs.mkdirSync(evidenceDir, { recursive: true });
+  const tmp = nodePath.join(evidenceDir, `.partial-${sha256}-${process.pid}-${Date.now()}`);
+  await fs.promises.copyFile(path, tmp, fs.constants.COPYFILE_FICLONE);
+  const fh = await fs.promises.open(tmp, 'r');
+  await fh.sync();
+  await fh.close();
+  await fs.promises.chmod(tmp, 0o444);
+  await fs.promises.rename(tmp, target);
+  return target;
+}
 port.on('message', (m: { type: string; go?: boolean }) => {
   if (m.type === 'ack') {
     inFlight--;
@@ -50,6 +69,8 @@ async function main() {
     port.postMessage({ type: 'hash', sha256, size });
   });
   if (!go) return;
+  const evidence = keepEvidence(sha256);
+  evidence.catch(() => undefined); // awaited (and reported) at the end
 
   const normalizer = new Normalizer(async () => {
     if (normalizer.size >= batchSize) {
@@ -79,7 +100,10 @@ async function main() {
   normalizer.counts.bytes = result.bytes;
   const shapes = [...normalizer.shapes];
   const shape = detection.layout === 'lines' ? (shapes.length === 1 ? shapes[0] : 'mixed') : 'document';
-  port.postMessage({ type: 'batch', batch: normalizer.take(), final: true, shape });
+  const evidencePath = await evidence.catch((err: Error) => {
+    throw new Error(`the file could not be kept as evidence in ${evidenceDir}: ${err.message}`);
+  });
+  port.postMessage({ type: 'batch', batch: normalizer.take(), final: true, shape, evidencePath });
 }
 
 main().catch((err: Error) => port.postMessage({ type: 'error', message: err.message }));

@@ -24,13 +24,13 @@ export async function readUserDocument(stream: Readable, sink: EntitySink): Prom
     sink.reject(1, 0, `malformed or truncated user export document: ${(err as Error).message}`, text.slice(0, 200));
     return { lines: 1, bytes };
   }
-  if (doc.user) sink.entity({ kind: 'user', o: doc.user as Record<string, unknown>, shape: 'bare' }, JSON.stringify(doc.user), 1);
+  if (doc.user) sink.entity({ kind: 'user', o: doc.user as Record<string, unknown>, shape: 'bare' }, JSON.stringify(doc.user), 1, undefined, -1, -1);
   for (const m of Array.isArray(doc.messages) ? doc.messages : []) {
     const c = classify(m) ?? { kind: 'message' as const, o: m, shape: 'bare' as const };
-    sink.entity(c, JSON.stringify(m), 1);
+    sink.entity(c, JSON.stringify(m), 1, undefined, -1, -1);
   }
   for (const r of Array.isArray(doc.reactions) ? doc.reactions : []) {
-    sink.entity({ kind: 'reaction', o: r, shape: 'bare' }, JSON.stringify(r), 1);
+    sink.entity({ kind: 'reaction', o: r, shape: 'bare' }, JSON.stringify(r), 1, undefined, -1, -1);
   }
   await sink.drain(bytes, 1);
   return { lines: 1, bytes };

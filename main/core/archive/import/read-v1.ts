@@ -35,13 +35,19 @@ export async function readV1(stream: Readable, sink: EntitySink): Promise<{ line
   let bytes = 0;
   let entities = 0;
   let elementCid: string | undefined;
-  let deferred: { c: Classified; raw: string; line: number }[] = [];
+  let deferred: { c: Classified; raw: string; line: number; off: number; len: number }[] = [];
   let sawTopArray = false;
 
+  // Line numbers are counted incrementally (entities come in file order), never by rescanning.
+  let countedLines = 0;
+  let nextNl = -2; // position of the next uncounted newline in buf; -1 none left; -2 unknown
   const lineAt = (i: number) => {
-    let n = newlinesBefore;
-    for (let k = buf.indexOf(NL, 0); k >= 0 && k < i; k = buf.indexOf(NL, k + 1)) n++;
-    return n + 1;
+    if (nextNl === -2) nextNl = buf.indexOf(NL, 0);
+    while (nextNl >= 0 && nextNl < i) {
+      countedLines++;
+      nextNl = buf.indexOf(NL, nextNl + 1);
+    }
+    return newlinesBefore + countedLines + 1;
   };
 
   const emit = (start: number, end: number) => {
@@ -59,15 +65,17 @@ export async function readV1(stream: Readable, sink: EntitySink): Promise<{ line
     const kind: EntityKind = section ?? classifyBare(obj) ?? 'other';
     const c: Classified = { kind, o: obj, shape: 'bare', name: lastKey };
     const line = lineAt(start);
+    const off = base + start;
+    const len = end - start;
     if (kind === 'channel') {
       elementCid = typeof obj.cid === 'string' ? obj.cid : `${obj.type}:${obj.id}`;
-      sink.entity(c, raw, line, elementCid);
-      for (const d of deferred) sink.entity(d.c, d.raw, d.line, elementCid);
+      sink.entity(c, raw, line, elementCid, off, len);
+      for (const d of deferred) sink.entity(d.c, d.raw, d.line, elementCid, d.off, d.len);
       deferred = [];
     } else if ((kind === 'member' || kind === 'read') && !elementCid) {
-      deferred.push({ c, raw, line });
+      deferred.push({ c, raw, line, off, len });
     } else {
-      sink.entity(c, raw, line, elementCid);
+      sink.entity(c, raw, line, elementCid, off, len);
     }
   };
 
@@ -147,6 +155,8 @@ export async function readV1(stream: Readable, sink: EntitySink): Promise<{ line
     const keep = captureStart >= 0 ? captureStart : inString && stringStart >= 0 ? stringStart : pos;
     const dropped = buf.subarray(0, keep);
     for (let k = dropped.indexOf(NL); k >= 0; k = dropped.indexOf(NL, k + 1)) newlinesBefore++;
+    countedLines = 0;
+    nextNl = -2;
     const rest = buf.subarray(keep);
     buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
     base += keep;

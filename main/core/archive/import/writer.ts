@@ -58,27 +58,31 @@ export class ArchiveWriter {
                        ON CONFLICT (channel_pk, user_pk) DO UPDATE SET role=excluded.role, channel_role=excluded.channel_role,
                          created_at=excluded.created_at, updated_at=excluded.updated_at, deleted_at=excluded.deleted_at, raw=excluded.raw
                        WHERE excluded.updated_at IS NULL OR members.updated_at IS NULL OR excluded.updated_at >= members.updated_at`),
-      msgIns: p(`INSERT INTO messages (rowid, id, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at, updated_at,
-                   deleted_at, flags, reply_count, show_in_channel, content_hash, raw, file_id)
-                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
-      msgGet: p(`SELECT rowid, channel_pk, user_pk, type, text, att_text, meta, updated_at, deleted_at, flags, content_hash, versions, raw, file_id
-                 FROM messages WHERE id = ?`),
-      msgRowExists: p('SELECT 1 FROM messages WHERE rowid = ?'),
+      msgIns: p(`INSERT INTO messages (tkey, id, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at, updated_at,
+                   deleted_at, flags, reply_count, show_in_channel, content_hash, file_id, raw_off, raw_len, raw)
+                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
+      msgGet: p(`SELECT tkey AS rowid, channel_pk, user_pk, type, text, att_text, meta, updated_at, deleted_at, flags, content_hash, versions,
+                        file_id, raw_off, raw_len, raw FROM messages WHERE id = ?`),
+      msgRowExists: p('SELECT 1 FROM messages WHERE tkey = ?'),
+      pendingIns: p('INSERT OR IGNORE INTO fts_pending (tkey) VALUES (?)'),
+      pendingHas: p('SELECT 1 FROM fts_pending WHERE tkey = ?'),
       msgUpd: p(`UPDATE messages SET type=?, text=?, att_text=?, meta=?, updated_at=?, deleted_at=?, flags=?, reply_count=?,
-                 content_hash=?, versions=?, raw=? WHERE rowid=?`),
-      msgVersions: p('UPDATE messages SET versions=?, meta=?, flags = flags | 16 WHERE rowid=?'),
-      msgMinor: p('UPDATE messages SET reply_count = max(reply_count, ?) WHERE rowid = ?'),
+                 content_hash=?, versions=?, file_id=?, raw_off=?, raw_len=?, raw=? WHERE tkey=?`),
+      msgVersions: p('UPDATE messages SET versions=?, meta=?, flags = flags | 16 WHERE tkey=?'),
+      msgMinor: p('UPDATE messages SET reply_count = max(reply_count, ?) WHERE tkey = ?'),
       ftsIns: p('INSERT INTO messages_fts (rowid, text, att_text, meta) VALUES (?,?,?,?)'),
-      ftsDel: p(`INSERT INTO messages_fts (messages_fts, rowid, text, att_text, meta) VALUES ('delete', ?,?,?,?)`),
+      ftsDel: p('DELETE FROM messages_fts WHERE rowid = ?'),
       verHas: p('SELECT 1 FROM message_versions WHERE message_rowid = ? AND content_hash = ?'),
-      verIns: p(`INSERT INTO message_versions (message_rowid, version, content_hash, type, text, updated_at, deleted_at, raw, file_id)
-                 VALUES (?,?,?,?,?,?,?,?,?)`),
+      verIns: p(`INSERT INTO message_versions (message_rowid, version, content_hash, type, text, updated_at, deleted_at, file_id, raw_off, raw_len, raw)
+                 VALUES (?,?,?,?,?,?,?,?,?,?,?)`),
       verMax: p('SELECT coalesce(max(version),0) v FROM message_versions WHERE message_rowid = ?'),
       sighting: p('INSERT OR IGNORE INTO message_sightings (message_rowid, file_id) VALUES (?,?)'),
       attDel: p('DELETE FROM attachments WHERE message_rowid = ?'),
-      attIns: p('INSERT OR REPLACE INTO attachments (message_rowid, idx, type, title, url, mime_type, file_size, raw) VALUES (?,?,?,?,?,?,?,?)'),
-      reactUpsert: p(`INSERT INTO reactions (message_id, user_pk, type, score, created_at, updated_at, raw, file_id) VALUES (?,?,?,?,?,?,?,?)
-                      ON CONFLICT (message_id, user_pk, type) DO UPDATE SET score=excluded.score, updated_at=excluded.updated_at, raw=excluded.raw
+      attIns: p('INSERT OR REPLACE INTO attachments (message_rowid, idx, type, title, url, mime_type, file_size) VALUES (?,?,?,?,?,?,?)'),
+      reactUpsert: p(`INSERT INTO reactions (message_id, user_pk, type, score, created_at, updated_at, file_id, raw_off, raw_len, raw)
+                      VALUES (?,?,?,?,?,?,?,?,?,?)
+                      ON CONFLICT (message_id, user_pk, type) DO UPDATE SET score=excluded.score, updated_at=excluded.updated_at,
+                        file_id=excluded.file_id, raw_off=excluded.raw_off, raw_len=excluded.raw_len, raw=excluded.raw
                       WHERE excluded.updated_at IS NOT NULL AND (reactions.updated_at IS NULL OR excluded.updated_at > reactions.updated_at)`),
       readUpsert: p(`INSERT INTO reads (channel_pk, user_pk, last_read, unread_messages, last_read_message_id, raw, file_id) VALUES (?,?,?,?,?,?,?)
                      ON CONFLICT (channel_pk, user_pk) DO UPDATE SET last_read=excluded.last_read, unread_messages=excluded.unread_messages,
@@ -174,7 +178,8 @@ export class ArchiveWriter {
   }
 
   private reaction(r: ReactionRec) {
-    this.s.reactUpsert.run(r.message_id, this.userRef(r.user_id), r.type, r.score, r.created_at, r.updated_at, r.raw, this.fileId);
+    this.s.reactUpsert.run(r.message_id, this.userRef(r.user_id), r.type, r.score, r.created_at, r.updated_at,
+      r.raw_off >= 0 ? this.fileId : null, r.raw_off >= 0 ? r.raw_off : null, r.raw_off >= 0 ? r.raw_len : null, r.raw);
     this.counts.reactions++;
   }
 
@@ -182,7 +187,7 @@ export class ArchiveWriter {
     if (replace) this.s.attDel.run(rowid);
     if (!m.attachments) return;
     m.attachments.forEach((a, i) => {
-      this.s.attIns.run(rowid, i, a.type, a.title, a.url, a.mime_type, a.file_size, a.raw);
+      this.s.attIns.run(rowid, i, a.type, a.title, a.url, a.mime_type, a.file_size);
       this.counts.attachments++;
     });
   }
@@ -193,13 +198,13 @@ export class ArchiveWriter {
     const cpk = this.channelRef(m.cid);
     const upk = m.user_id ? this.userRef(m.user_id) : null;
     const meta = metaTokens(upk, cpk, m.flags, 1);
-    // Time-ordered rowid: µs × 2; a collision (same µs) takes the next free slot.
+    // Time-ordered key: µs × 2; a collision (same µs) takes the next free slot.
     let rowid = m.created_us * 2;
     for (let attempt = 0; ; attempt++) {
       const r = s.msgIns.run(rowid, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, meta, m.created_at, m.updated_at,
-        m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, m.raw, this.fileId);
+        m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
       if (r.changes === 1) {
-        s.ftsIns.run(rowid, m.text, m.att_text, meta);
+        s.pendingIns.run(rowid);
         this.counts.new_messages++;
         this.attachments(rowid, m, false);
         if (m.reactions) for (const x of m.reactions) this.reaction(x);
@@ -215,11 +220,19 @@ export class ArchiveWriter {
     this.existing(m);
   }
 
+  /** Replaces a message's FTS entry — unless it is still pending (the flush indexes the latest). */
+  private reindex(tkey: number, text: string, att: string | null, meta: string) {
+    if (this.s.pendingHas.get(tkey)) return;
+    this.s.ftsDel.run(tkey);
+    this.s.ftsIns.run(tkey, text, att, meta);
+  }
+
   private existing(m: MessageRec) {
     const s = this.s;
     const cur = s.msgGet.get(m.id) as {
       rowid: number; channel_pk: number; user_pk: number | null; type: string; text: string; att_text: string | null; meta: string;
-      updated_at: string | null; deleted_at: string | null; flags: number; content_hash: number; versions: number; raw: string; file_id: number;
+      updated_at: string | null; deleted_at: string | null; flags: number; content_hash: number; versions: number;
+      file_id: number; raw_off: number; raw_len: number; raw: string | null;
     };
     if (cur.file_id !== this.fileId) s.sighting.run(cur.rowid, this.fileId);
     if (m.reactions) for (const x of m.reactions) this.reaction(x);
@@ -231,25 +244,22 @@ export class ArchiveWriter {
     if (s.verHas.get(cur.rowid, m.hash)) return; // this older/newer version is already recorded
     let versions = cur.versions;
     if ((s.verMax.get(cur.rowid) as { v: number }).v === 0) {
-      s.verIns.run(cur.rowid, 1, cur.content_hash, cur.type, cur.text, cur.updated_at, cur.deleted_at, cur.raw, cur.file_id);
+      s.verIns.run(cur.rowid, 1, cur.content_hash, cur.type, cur.text, cur.updated_at, cur.deleted_at, cur.file_id, cur.raw_off, cur.raw_len, cur.raw);
     }
     versions++;
-    s.verIns.run(cur.rowid, versions, m.hash, m.type, m.text, m.updated_at, m.deleted_at, m.raw, this.fileId);
+    s.verIns.run(cur.rowid, versions, m.hash, m.type, m.text, m.updated_at, m.deleted_at, this.fileId, m.raw_off, m.raw_len, m.raw);
     this.counts.new_versions++;
     const incomingNewer = !cur.updated_at || !m.updated_at || m.updated_at >= cur.updated_at;
     if (incomingNewer) {
       const meta = metaTokens(cur.user_pk, cur.channel_pk, m.flags | FLAG.edited, versions);
-      s.ftsDel.run(cur.rowid, cur.text, cur.att_text, cur.meta);
-      s.msgUpd.run(m.type, m.text, m.att_text, meta, m.updated_at, m.deleted_at, m.flags | FLAG.edited, m.reply_count, m.hash, versions, m.raw, cur.rowid);
-      s.ftsIns.run(cur.rowid, m.text, m.att_text, meta);
+      s.msgUpd.run(m.type, m.text, m.att_text, meta, m.updated_at, m.deleted_at, m.flags | FLAG.edited, m.reply_count, m.hash, versions,
+        this.fileId, m.raw_off, m.raw_len, m.raw, cur.rowid);
+      this.reindex(cur.rowid, m.text, m.att_text, meta);
       this.attachments(cur.rowid, m, true);
     } else {
       const meta = metaTokens(cur.user_pk, cur.channel_pk, cur.flags | FLAG.edited, versions);
-      if (meta !== cur.meta) {
-        s.ftsDel.run(cur.rowid, cur.text, cur.att_text, cur.meta);
-        s.ftsIns.run(cur.rowid, cur.text, cur.att_text, meta);
-      }
       s.msgVersions.run(versions, meta, cur.rowid);
+      if (meta !== cur.meta) this.reindex(cur.rowid, cur.text, cur.att_text, meta);
     }
   }
 }

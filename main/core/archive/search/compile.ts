@@ -18,7 +18,9 @@ const TEXT = '{text att_text}';
 const ALL = 'meta : fany';
 const TRUE = { s: ALL, kind: 'true' as const };
 const FALSE = { s: '', kind: 'false' as const };
-type Out = { s: string; kind: 'expr' | 'true' | 'false' };
+/** A word with nothing searchable in it (punctuation, emoji): neutral wherever it stands. */
+const SKIP = { s: '', kind: 'skip' as const };
+type Out = { s: string; kind: 'expr' | 'true' | 'false' | 'skip' };
 
 const q = (s: string) => `"${s.replace(/"/g, '""')}"`;
 const MAX_TS = 8e15;
@@ -75,6 +77,7 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
   const termStmt = db.prepare(`SELECT term FROM terms_tri WHERE term LIKE ? ESCAPE '\\' LIMIT 301`);
   const likeEsc = (s: string) => s.replace(/[\\%_]/g, (c) => '\\' + c);
 
+  const ignored: string[] = [];
   const addWords = (text: string) => {
     for (const w of fold(text).match(/[\p{L}\p{N}\p{Co}]+/gu) ?? []) out.highlight.words.add(w);
   };
@@ -105,7 +108,8 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
       case 'term': {
         const f = fold(n.text);
         if (!/[\p{L}\p{N}\p{Co}]/u.test(f)) {
-          throw new QuerySyntaxError(`"${n.text}" has no letters or digits to search for (emoji and punctuation are not indexed as words).`, 0);
+          ignored.push(n.text); // punctuation or emoji: not indexed as words
+          return SKIP;
         }
         if (n.mode === 'word') {
           if (!negated) addWords(n.text);
@@ -134,6 +138,7 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
         return filter(n.key, n.value);
       case 'not': {
         const inner = compile(n.item, !negated);
+        if (inner.kind === 'skip') return SKIP;
         if (inner.kind === 'false') return TRUE;
         if (inner.kind === 'true') return FALSE;
         return { s: `(${ALL} NOT ${inner.s})`, kind: 'expr' };
@@ -141,9 +146,11 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
       case 'and': {
         const pos: string[] = [];
         const neg: string[] = [];
+        let sawReal = false;
         for (const item of n.items) {
           if (item.t === 'not') {
             const inner = compile(item.item, !negated);
+            if (inner.kind === 'skip') continue;
             if (inner.kind === 'true') return FALSE;
             if (inner.kind === 'expr') neg.push(inner.s);
             continue;
@@ -151,20 +158,23 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
           const o = compile(item, negated);
           if (o.kind === 'false') return FALSE;
           if (o.kind === 'expr') pos.push(o.s);
+          if (o.kind !== 'skip') sawReal = true;
         }
-        if (pos.length === 0 && neg.length === 0) return TRUE;
+        if (pos.length === 0 && neg.length === 0) return sawReal ? TRUE : SKIP;
         let s = pos.length ? `(${pos.join(' AND ')})` : ALL;
         for (const x of neg) s = `(${s} NOT ${x})`;
         return { s, kind: 'expr' };
       }
       case 'or': {
         const parts: string[] = [];
+        let allSkip = true;
         for (const item of n.items) {
           const o = compile(item, negated);
           if (o.kind === 'true') return TRUE;
           if (o.kind === 'expr') parts.push(o.s);
+          if (o.kind !== 'skip') allSkip = false;
         }
-        return parts.length ? { s: `(${parts.join(' OR ')})`, kind: 'expr' } : FALSE;
+        return parts.length ? { s: `(${parts.join(' OR ')})`, kind: 'expr' } : allSkip ? SKIP : FALSE;
       }
     }
   };
@@ -174,6 +184,12 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
     const o = compile(body, false);
     if (o.kind === 'false') out.never = true;
     else out.match = o.s;
+    if (ignored.length) {
+      if (o.kind === 'skip' && out.lo === 0 && out.hi === MAX_TS * 2) {
+        throw new QuerySyntaxError(`"${ignored.join(' ')}" has no letters or digits to search for (emoji and punctuation are not indexed as words).`, 0);
+      }
+      out.notices.push(`Ignored ${ignored.map((x) => `"${x}"`).join(', ')}: punctuation and emoji are not searchable words.`);
+    }
   }
   return out;
 }

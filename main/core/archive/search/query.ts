@@ -62,7 +62,7 @@ function tokenize(q: string): Tok[] {
       i = end;
       continue;
     }
-    if (c === '-' && i + 1 < n && !/\s/.test(q[i + 1]) && (i === 0 || /[\s(]/.test(q[i - 1]))) {
+    if (c === '-' && i + 1 < n && /[\p{L}\p{N}"(*]/u.test(q[i + 1]) && (i === 0 || /[\s(]/.test(q[i - 1]))) {
       out.push({ k: 'NOT', pos: i });
       i++;
       continue;

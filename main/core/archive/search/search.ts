@@ -51,11 +51,11 @@ export class SearchEngine {
       months: p(`SELECT strftime('%Y-%m', rowid / 2000000, 'unixepoch') AS k, count(*) AS n FROM messages_fts
                  WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? GROUP BY k ORDER BY k`),
       chanFacet: p(`SELECT c.cid AS k, coalesce(c.name, c.cid) AS label, x.n FROM (
-                      SELECT m.channel_pk AS pk, count(*) AS n FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+                      SELECT m.channel_pk AS pk, count(*) AS n FROM messages_fts f JOIN messages m ON m.tkey = f.rowid
                       WHERE f.messages_fts MATCH ? AND f.rowid BETWEEN ? AND ? GROUP BY m.channel_pk) x
                     JOIN channels c ON c.pk = x.pk ORDER BY x.n DESC LIMIT 50`),
       userFacet: p(`SELECT u.id AS k, coalesce(u.name, u.id) AS label, x.n FROM (
-                      SELECT m.user_pk AS pk, count(*) AS n FROM messages_fts f JOIN messages m ON m.rowid = f.rowid
+                      SELECT m.user_pk AS pk, count(*) AS n FROM messages_fts f JOIN messages m ON m.tkey = f.rowid
                       WHERE f.messages_fts MATCH ? AND f.rowid BETWEEN ? AND ? GROUP BY m.user_pk) x
                     JOIN users u ON u.pk = x.pk ORDER BY x.n DESC LIMIT 50`),
     };
@@ -103,10 +103,10 @@ export class SearchEngine {
   hydrate(rowids: number[], c: Compiled): SearchHit[] {
     if (rowids.length === 0) return [];
     const rows = this.db.prepare(
-      `SELECT m.rowid, m.id, c.cid, c.name AS channel_name, u.id AS user_id, u.name AS user_name, m.created_at, m.type,
+      `SELECT m.tkey AS rowid, m.id, c.cid, c.name AS channel_name, u.id AS user_id, u.name AS user_name, m.created_at, m.type,
               m.parent_id, m.flags, m.versions, m.text, m.att_text
        FROM messages m JOIN channels c ON c.pk = m.channel_pk LEFT JOIN users u ON u.pk = m.user_pk
-       WHERE m.rowid IN (${rowids.map(() => '?').join(',')})`,
+       WHERE m.tkey IN (${rowids.map(() => '?').join(',')})`,
     ).all(...rowids) as any[];
     const byRow = new Map(rows.map((r) => [r.rowid as number, r]));
     return rowids.flatMap((id) => {

@@ -1,0 +1,162 @@
+/**
+ * The OS keychain through keytar (macOS Keychain, Windows Credential Manager, Linux Secret
+ * Service via libsecret): service "Archivist", account = profile id.
+ *
+ * Why a helper process rather than Promise.race around keytar in this process: keytar's native
+ * call runs on libuv's thread pool and, with a locked Linux keyring and a display, waits forever
+ * on an unlock prompt. Racing it against a timer returns control, but the stuck call keeps a
+ * pool thread (four in all, shared with fs/dns/crypto) and keeps the process alive, so a CLI
+ * would print its error and then never exit (measured: exit waits for the native call). A worker
+ * thread shares the same pool. A child process can be killed: on timeout we SIGKILL it, reject
+ * what it had in flight, and fork a fresh one on the next call. The helper is forked lazily,
+ * kept while the process lives, and unref'd while idle, so it never holds a CLI open.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { KeychainError, classifyKeychainMessage, keychainError } from './errors.ts';
+import type { HostReply, HostRequest } from './keytar-host.ts';
+import { KEYCHAIN_SERVICE, PROBE_ACCOUNT, type SecretStore } from './types.ts';
+
+export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 10_000;
+
+export interface KeytarSecretStoreOptions {
+  /** Keychain service name (default "Archivist"). */
+  service?: string;
+  /** Limit for each keychain call, helper start-up included (default 10 s). */
+  timeoutMs?: number;
+  /** Environment of the helper process: D-Bus session address, DISPLAY… (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** Whose remedies to give (default process.platform). */
+  platform?: NodeJS.Platform;
+}
+
+interface Pending {
+  child: ChildProcess;
+  op: HostRequest['op'];
+  timer: NodeJS.Timeout;
+  resolve: (value: string | boolean | null) => void;
+  reject: (err: KeychainError) => void;
+}
+
+const HOST = fileURLToPath(new URL('./keytar-host.ts', import.meta.url));
+
+export class KeytarSecretStore implements SecretStore {
+  readonly kind = 'keychain';
+  readonly service: string;
+  readonly timeoutMs: number;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly platform: NodeJS.Platform;
+  private child: ChildProcess | null = null;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+
+  constructor(opts: KeytarSecretStoreOptions = {}) {
+    this.service = opts.service ?? KEYCHAIN_SERVICE;
+    this.timeoutMs = opts.timeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS;
+    this.env = opts.env ?? process.env;
+    this.platform = opts.platform ?? process.platform;
+  }
+
+  async set(account: string, secret: string): Promise<void> {
+    if (!secret) throw new TypeError('secret is required');
+    await this.call('set', account, secret);
+  }
+
+  async get(account: string): Promise<string | null> {
+    const value = await this.call('get', account);
+    return typeof value === 'string' ? value : null;
+  }
+
+  async delete(account: string): Promise<boolean> {
+    return (await this.call('delete', account)) === true;
+  }
+
+  async probe(): Promise<void> {
+    await this.call('probe', PROBE_ACCOUNT);
+  }
+
+  async close(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    this.abandon(child, keychainError('unknown', 'the keychain store was closed', { platform: this.platform }));
+  }
+
+  /** PID of the helper process, if one is running (tests check it is gone after a timeout). */
+  get helperPid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  private call(op: HostRequest['op'], account: string, secret?: string): Promise<string | boolean | null> {
+    if (typeof account !== 'string' || !account) return Promise.reject(new TypeError('account is required'));
+    let child: ChildProcess;
+    try {
+      child = this.child ?? this.spawn();
+    } catch (err) {
+      return Promise.reject(this.toError((err as Error).message));
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.abandon(child, keychainError('timeout', `no answer after ${this.timeoutMs} ms`, { platform: this.platform, timeoutMs: this.timeoutMs }));
+      }, this.timeoutMs);
+      this.pending.set(id, { child, op, timer, resolve, reject });
+      child.ref();
+      child.channel?.ref();
+      const req: HostRequest = { id, op, service: this.service, account, secret };
+      child.send(req, (err) => {
+        if (err) this.abandon(child, this.toError(`cannot talk to the keychain helper: ${err.message}`));
+      });
+    });
+  }
+
+  private spawn(): ChildProcess {
+    const env: NodeJS.ProcessEnv = { ...this.env };
+    // Under Electron, process.execPath is the app binary: make it behave as plain Node.
+    if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
+    const child = fork(HOST, [], {
+      execArgv: [],
+      env,
+      // The helper never prints; libsecret/GLib warnings must not reach a CLI's stderr.
+      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
+      serialization: 'json',
+    });
+    child.on('message', (reply: HostReply) => this.settle(reply));
+    child.on('error', (err) => this.abandon(child, this.toError(`keychain helper failed: ${err.message}`)));
+    child.on('exit', (code, signal) => this.abandon(child, this.toError(`keychain helper exited (${signal ?? `code ${code}`})`)));
+    this.child = child;
+    return child;
+  }
+
+  private settle(reply: HostReply): void {
+    const p = this.pending.get(reply.id);
+    if (!p) return;
+    this.pending.delete(reply.id);
+    clearTimeout(p.timer);
+    if (reply.ok) p.resolve(reply.value);
+    else p.reject(this.toError(reply.error));
+    this.unrefIfIdle(p.child);
+  }
+
+  /** Kills `child` and rejects everything it had in flight with `err`. */
+  private abandon(child: ChildProcess, err: KeychainError): void {
+    if (this.child === child) this.child = null;
+    for (const [id, p] of this.pending) {
+      if (p.child !== child) continue;
+      this.pending.delete(id);
+      clearTimeout(p.timer);
+      p.reject(err);
+    }
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+
+  private unrefIfIdle(child: ChildProcess): void {
+    for (const p of this.pending.values()) if (p.child === child) return;
+    child.unref();
+    child.channel?.unref();
+  }
+
+  private toError(raw: string): KeychainError {
+    const kind = /Cannot find module|ERR_MODULE_NOT_FOUND|ENOENT/.test(raw) ? 'unavailable' : classifyKeychainMessage(raw);
+    return keychainError(kind, raw, { platform: this.platform, timeoutMs: this.timeoutMs });
+  }
+}

@@ -1,0 +1,277 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openArchive, type Archive } from '../../main/core/archive/index.ts';
+import { createDataset } from '../../main/sandbox/data/index.ts';
+import { writeChannelExport, writeUserExport } from '../../main/sandbox/data/export-writer.ts';
+import {
+  channel, member, message, sampleConversation, tmpDir, user, v1Document, v2Lines, writeFile, type Entity,
+} from './helpers/fixtures.ts';
+
+let dir: string;
+let dataDir: string;
+let archive: Archive;
+
+beforeEach(async () => {
+  dir = tmpDir();
+  dataDir = path.join(dir, 'data');
+  archive = await openArchive(dataDir);
+});
+afterEach(async () => {
+  await archive.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Direct, read-only look at the database file the archive wrote. */
+function peek<T = any>(sql: string, ...args: unknown[]): T[] {
+  const db = new Database(path.join(dataDir, 'archive.db'), { readonly: true });
+  try {
+    return db.prepare(sql).all(...args) as T[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('formats and line shapes', () => {
+  const { entities, general, dm } = sampleConversation();
+
+  for (const shape of ['envelope', 'wrapper', 'bare'] as const) {
+    for (const gzip of [false, true]) {
+      it(`imports v2 ${shape} lines${gzip ? ' (gzip)' : ''}`, async () => {
+        const f = writeFile(dir, `export-${shape}.data`, v2Lines(entities, shape), gzip);
+        const r = await archive.importFiles([f]);
+        expect(r.refused).toEqual([]);
+        expect(r.files[0]).toMatchObject({ format: 'v2', shape, gzip, messages: 6, new_messages: 6, channels: 2, users: 3, members: 5, rejected: 0, reads: 1 });
+        expect(r.files[0].reactions).toBe(2); // one embedded latest_reaction + one reaction line
+        const stats = await archive.stats();
+        expect(stats).toMatchObject({ messages: 6, channels: 2, users: 3, members: 5, reactions: 2, attachments: 1, reads: 1, deleted_messages: 1 });
+        // Members without a cid belong to the channel line before them.
+        expect(peek('SELECT c.cid, count(*) n FROM members m JOIN channels c ON c.pk = m.channel_pk GROUP BY c.cid ORDER BY c.cid'))
+          .toEqual([{ cid: dm.cid, n: 2 }, { cid: general.cid, n: 3 }]);
+      });
+    }
+  }
+
+  for (const gzip of [false, true]) {
+    it(`streams a v1 document${gzip ? ' (gzip)' : ''} with channel, messages and members`, async () => {
+      const { messages, alice, bob, noor } = sampleConversation();
+      const doc = v1Document([
+        { channel: general, messages: messages.slice(0, 5), members: [member(alice), member(bob), member(noor)] },
+        { channel: dm, messages: [messages[5]], members: [member(alice), member(bob)] },
+      ]);
+      const f = writeFile(dir, 'export.json', doc, gzip);
+      const r = await archive.importFiles([f]);
+      expect(r.files[0]).toMatchObject({ format: 'v1', shape: 'document', gzip, messages: 6, channels: 2, members: 5, rejected: 0 });
+      const ctx = await archive.context({ message_id: 'm4', before: 10, after: 10 });
+      expect(ctx.messages.map((m) => m.message_id)).toEqual(['m1', 'm2', 'm4', 'm5']); // m3 is a thread reply
+    });
+  }
+
+  it('reads a v1 document whose channel element lists members before the channel', async () => {
+    const { alice } = sampleConversation();
+    const f = writeFile(dir, 'odd.json', `[{"members":[${JSON.stringify(member(alice))}],"channel":${JSON.stringify(general)},"messages":[]}]`);
+    const r = await archive.importFiles([f]);
+    expect(r.files[0]).toMatchObject({ members: 1, channels: 1, rejected: 0 });
+  });
+
+  it('imports realistic sandbox exports identically from v1, v2 (every shape) and gzip', async () => {
+    const ds = createDataset({ seed: 3, messages: 1500 });
+    const files = [];
+    for (const [name, opts] of [
+      ['a.ndjson', { version: 'v2', shape: 'envelope' }], ['b.ndjson', { version: 'v2', shape: 'wrapper' }],
+      ['c.ndjson', { version: 'v2', shape: 'bare' }], ['d.json', { version: 'v1' }], ['e.gz', { version: 'v2', gzip: true }],
+    ] as const) {
+      const p = path.join(dir, name);
+      await writeChannelExport(p, ds, { ...opts, include_soft_deleted_channels: true, include_truncated_messages: true });
+      files.push(p);
+    }
+    const first = await archive.importFiles([files[0]]);
+    const total = first.files[0].messages;
+    expect(total).toBeGreaterThan(1000);
+    expect(first.files[0].rejected).toBe(0);
+    const counts = await archive.stats();
+    for (const f of files.slice(1)) {
+      const r = await archive.importFiles([f]);
+      expect(r.files[0].messages).toBe(total);
+      expect(r.files[0].new_messages).toBe(0); // same data, other container: nothing new
+      expect(r.files[0].new_versions).toBe(0);
+      expect(r.files[0].rejected).toBe(0);
+    }
+    const after = await archive.stats();
+    expect(after.messages).toBe(counts.messages);
+    expect(after.reactions).toBe(counts.reactions);
+    expect(after.files).toBe(5);
+    // Every dataset message is there exactly once.
+    const expected = ds.channels.reduce((n, c) => n + ds.messageCount(c.cid), 0);
+    expect(after.messages).toBe(expected);
+  });
+
+  it('imports user exports (v2 lines) and the synchronous GDPR user document', async () => {
+    const ds = createDataset({ seed: 5, messages: 800 });
+    const uid = ds.users[0].id;
+    const p = path.join(dir, 'users.ndjson');
+    const w = await writeUserExport(p, ds, [uid]);
+    const r = await archive.importFiles([p]);
+    expect(r.files[0]).toMatchObject({ format: 'v2', rejected: 0, messages: w.messages });
+    const { alice, general, messages } = sampleConversation();
+    const doc = { user: alice, messages: [messages[0], messages[2]], reactions: [], duration: '1.2ms' };
+    const g = writeFile(dir, 'gdpr.json', JSON.stringify(doc, null, 2));
+    const r2 = await archive.importFiles([g]);
+    expect(r2.files[0]).toMatchObject({ format: 'user', messages: 2, rejected: 0 });
+    void general;
+  });
+});
+
+describe('identity, history and provenance', () => {
+  it('re-importing a file changes nothing and says so', async () => {
+    const { entities } = sampleConversation();
+    const f = writeFile(dir, 'a.ndjson', v2Lines(entities));
+    const first = await archive.importFiles([f]);
+    const before = peek('SELECT count(*) n FROM messages')[0];
+    const copy = writeFile(dir, 'renamed-copy.txt', fs.readFileSync(f));
+    const again = await archive.importFiles([f, copy]);
+    expect(again.files.map((x) => x.already_imported)).toEqual([true, true]);
+    expect(again.files[0].sha256).toBe(first.files[0].sha256);
+    expect(peek('SELECT count(*) n FROM messages')[0]).toEqual(before);
+    expect(peek('SELECT count(*) n FROM files')[0]).toEqual({ n: 1 });
+  });
+
+  it('merges overlapping exports without duplicates and records every file that held a message', async () => {
+    const { alice, bob, general } = sampleConversation();
+    const a = [message('x1', general.cid, alice, '2024-05-01T10:00:00Z', 'one'), message('x2', general.cid, bob, '2024-05-01T10:01:00Z', 'two')];
+    const b = [a[1], message('x3', general.cid, alice, '2024-05-01T10:02:00Z', 'three')];
+    const ent = (ms: unknown[]): Entity[] => [{ type: 'channel', data: general }, ...ms.map((data: any) => ({ type: 'message' as const, data }))];
+    const r1 = await archive.importFiles([writeFile(dir, '1.ndjson', v2Lines(ent(a)))]);
+    const r2 = await archive.importFiles([writeFile(dir, '2.ndjson', v2Lines(ent(b)))]);
+    expect(r2.files[0]).toMatchObject({ messages: 2, new_messages: 1 });
+    expect(peek('SELECT id FROM messages ORDER BY tkey').map((r) => r.id)).toEqual(['x1', 'x2', 'x3']);
+    const files = peek<{ id: string; sha: string }>(
+      `SELECT m.id, f.sha256 sha FROM messages m JOIN files f ON f.id = m.file_id
+       UNION ALL SELECT m.id, f.sha256 FROM message_sightings s JOIN messages m ON m.tkey = s.message_rowid JOIN files f ON f.id = s.file_id ORDER BY 1, 2`);
+    const sha1 = r1.files[0].sha256, sha2 = r2.files[0].sha256;
+    expect(files).toEqual(expect.arrayContaining([{ id: 'x1', sha: sha1 }, { id: 'x2', sha: sha1 }, { id: 'x2', sha: sha2 }, { id: 'x3', sha: sha2 }]));
+    expect(files).toHaveLength(4);
+  });
+
+  it('keeps every distinct version of an edited message and shows the latest, whatever the import order', async () => {
+    const { alice, general } = sampleConversation();
+    const v1 = message('e1', general.cid, alice, '2024-06-01T10:00:00Z', 'Meet at 5pm');
+    const v2 = { ...v1, text: 'Meet at 6pm', updated_at: '2024-06-01T10:05:00Z', message_text_updated_at: '2024-06-01T10:05:00Z' };
+    const v3 = { ...v1, text: 'Meet at 6pm', type: 'deleted', deleted_at: '2024-06-02T00:00:00Z', updated_at: '2024-06-02T00:00:00Z' };
+    const file = (name: string, m: unknown) => writeFile(dir, name, v2Lines([{ type: 'channel', data: general }, { type: 'message', data: m as any }]));
+    // Newest first, then an older export arrives: the latest stays shown, the old one is kept.
+    await archive.importFiles([file('v3.ndjson', v3)]);
+    const r = await archive.importFiles([file('v1.ndjson', v1), file('v2.ndjson', v2), file('v2-again.ndjson', { ...v2, reply_count: 0 })]);
+    expect(r.files.map((f) => f.new_versions)).toEqual([1, 1, 0]);
+    const versions = await archive.versions('e1');
+    expect(versions.map((v) => [v.text, v.deleted])).toEqual([['Meet at 6pm', true], ['Meet at 5pm', false], ['Meet at 6pm', false]]);
+    const [m] = (await archive.context({ message_id: 'e1', before: 0, after: 0 })).messages;
+    expect(m).toMatchObject({ type: 'deleted', edited: true, versions: 3, text: 'Meet at 6pm' });
+    expect(m.deleted_at).toBe('2024-06-02T00:00:00Z');
+    const hits = await archive.search({ query: '"6pm" is:deleted is:edited' });
+    expect(hits.total).toBe(1);
+    expect(hits.hits[0]).toMatchObject({ message_id: 'e1', deleted: true, edited: true });
+  });
+
+  it('keeps the original JSON of every message in the evidence store (plain and gzip)', async () => {
+    const { entities, messages } = sampleConversation();
+    const text = v2Lines(entities, 'bare');
+    const r = await archive.importFiles([writeFile(dir, 'plain.ndjson', text), writeFile(dir, 'zipped.gz', text.replace('Kickoff', 'Kick-off'), true)]);
+    const raw = await archive.raw('m4');
+    expect(JSON.parse(raw.json)).toEqual(messages[3]);
+    expect(raw.sha256).toBe(r.files[0].sha256);
+    const evidence = path.join(dataDir, 'evidence', r.files[0].sha256);
+    expect(fs.readFileSync(evidence, 'utf8')).toBe(text);
+    expect(fs.statSync(evidence).mode & 0o222).toBe(0); // read-only
+    // The gzip file changed m1's text: m1's newest raw now comes from the gzip evidence.
+    const raw1 = await archive.raw('m1');
+    expect(raw1.sha256).toBe(r.files[1].sha256);
+    expect(JSON.parse(raw1.json).text).toBe('Kick-off meeting about the merger contract');
+    const files = await archive.evidence();
+    expect(files.map((f) => f.sha256)).toEqual(r.files.map((f) => f.sha256));
+  });
+});
+
+describe('bad input', () => {
+  it('records malformed lines with line number and byte offset, and imports the rest', async () => {
+    const { entities } = sampleConversation();
+    const lines = v2Lines(entities).split('\n');
+    lines.splice(5, 0, '{"type":"message","data":{"id":"oops",,}}', '["not", "an", "entity"]', '   ', '{"foo": 1}');
+    const content = lines.join('\n');
+    const f = writeFile(dir, 'bad.ndjson', content);
+    const r = await archive.importFiles([f]);
+    expect(r.refused).toEqual([]);
+    expect(r.files[0].messages).toBe(6);
+    expect(r.files[0].rejected).toBe(3);
+    const offsetOfLine = (n: number) => Buffer.byteLength(lines.slice(0, n - 1).join('\n')) + 1;
+    expect(r.rejected).toEqual([
+      { file: f, line: 6, offset: offsetOfLine(6), reason: expect.stringMatching(/^malformed JSON/) },
+      { file: f, line: 7, offset: offsetOfLine(7), reason: expect.stringMatching(/not a Stream entity/) },
+      { file: f, line: 9, offset: offsetOfLine(9), reason: expect.stringMatching(/not a Stream entity/) },
+    ]);
+  });
+
+  it('reports a truncated last line (and a truncated v1 document and gzip stream) as truncation', async () => {
+    const { entities } = sampleConversation();
+    const text = v2Lines(entities);
+    const cut = text.slice(0, text.length - 40);
+    const r = await archive.importFiles([writeFile(dir, 'cut.ndjson', cut)]);
+    expect(r.rejected.at(-1)!.reason).toMatch(/truncated last line/);
+    expect(r.files[0].messages).toBe(5);
+    const doc = v1Document([{ channel: channel('team:x', 'X'), messages: [message('t1', 'team:x', user('u', 'U'), '2024-01-02T00:00:00Z', 'a'), message('t2', 'team:x', user('u', 'U'), '2024-01-03T00:00:00Z', 'b')], members: [] }]);
+    const r2 = await archive.importFiles([writeFile(dir, 'cut.json', doc.slice(0, doc.length - 30))]);
+    expect(r2.files[0].messages).toBe(1);
+    expect(r2.rejected.at(-1)!.reason).toMatch(/truncated file/);
+    const gz = zlib.gzipSync(text.replace(/Kickoff/, 'Kick'));
+    const r3 = await archive.importFiles([writeFile(dir, 'cut.gz', gz.subarray(0, gz.length - 20))]);
+    expect(r3.refused).toEqual([]);
+    expect(r3.rejected.some((x) => /truncated/.test(x.reason))).toBe(true);
+  });
+
+  const refusals: [string, string | Buffer, RegExp][] = [
+    ['empty', '', /empty/],
+    ['whitespace', '  \n\n ', /only whitespace/],
+    ['binary', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0, 1, 2, 3, 0, 0]), /binary/],
+    ['html error page', '<!DOCTYPE html><html><body>AccessDenied: Request has expired</body></html>', /HTML\/XML page/],
+    ['xml error', '<?xml version="1.0"?><Error><Code>AccessDenied</Code></Error>', /HTML\/XML page/],
+    ['stream error body', JSON.stringify({ code: 16, message: 'GetTask failed with error: "Can\'t find task"', StatusCode: 404, duration: '0.1ms' }), /Stream API error response/],
+    ['unrelated json lines', '{"level":"info","msg":"hello"}\n{"level":"warn"}\n', /not a Stream entity/],
+    ['unrelated json array', '[1, 2, 3]', /elements are not/],
+    ['csv', 'id,text\n1,hello\n', /not JSON/],
+  ];
+  for (const [name, content, reason] of refusals) {
+    it(`refuses ${name} before writing anything`, async () => {
+      const f = writeFile(dir, `${name.replace(/\W/g, '-')}.json`, content);
+      const r = await archive.importFiles([f]);
+      expect(r.files).toEqual([]);
+      expect(r.refused).toEqual([{ path: f, reason: expect.stringMatching(reason) }]);
+      expect(peek('SELECT count(*) n FROM files')[0]).toEqual({ n: 0 });
+      expect(fs.existsSync(path.join(dataDir, 'evidence'))).toBe(false);
+    });
+  }
+
+  it('refuses a missing file and a folder with a clear reason, and still imports the other files', async () => {
+    const { entities } = sampleConversation();
+    const good = writeFile(dir, 'good.ndjson', v2Lines(entities));
+    const r = await archive.importFiles([path.join(dir, 'nope.json'), dir, good]);
+    expect(r.refused.map((x) => x.reason)).toEqual([expect.stringMatching(/file not found/), expect.stringMatching(/folder/)]);
+    expect(r.files).toHaveLength(1);
+  });
+});
+
+describe('progress', () => {
+  it('reports bytes, lines and rate while importing', async () => {
+    const ds = createDataset({ seed: 9, messages: 20000 });
+    const p = path.join(dir, 'big.ndjson');
+    await writeChannelExport(p, ds, { version: 'v2' });
+    const events: { bytes: number; lines: number; messages: number; total_bytes: number }[] = [];
+    const r = await archive.importFiles([p], { onProgress: (e) => events.push(e) });
+    expect(events.length).toBeGreaterThan(1);
+    expect(events.at(-1)!.bytes).toBe(fs.statSync(p).size);
+    expect(events.at(-1)!.total_bytes).toBe(fs.statSync(p).size);
+    expect(events.at(-1)!.messages).toBe(r.files[0].messages);
+    for (let i = 1; i < events.length; i++) expect(events[i].lines).toBeGreaterThanOrEqual(events[i - 1].lines);
+  });
+});

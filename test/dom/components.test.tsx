@@ -75,7 +75,7 @@ describe('search screen', () => {
     expect(results.querySelector('img')).toBeNull();
     expect(results.textContent).toContain('<img src=x onerror=alert(1)>');
     expect(within(results).getByText('deleted')).toBeTruthy();
-    fireEvent.click(screen.getByRole('button', { name: /General: 2 results/ }));
+    fireEvent.click(screen.getByRole('button', { name: /^General 2 results, add as a filter$/ }));
     await waitFor(() => expect(store.getState().query).toBe('contract in:team:general'));
     fireEvent.click(within(results).getAllByRole('button')[0]);
     expect(store.getState().route).toEqual({ screen: 'conversation', cid: 'team:general', message: 'm1' });

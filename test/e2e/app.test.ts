@@ -128,7 +128,8 @@ describe.skipIf(!hasChromium)('Archivist in the browser', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Search' }).click();
     await page.getByRole('combobox', { name: 'Search the archive' }).fill('is:reply');
     const results = page.getByRole('list', { name: 'Search results' });
-    await expect.poll(async () => (await page.locator('.result-count').textContent()) ?? '').toMatch(/results? · /);
+    // Wait for this query's results (every hit is marked as a reply), not the previous ones.
+    await expect.poll(async () => (await results.locator('.hit').first().textContent()) ?? '').toContain('reply');
     await results.getByRole('button').first().click();
     const thread = page.getByRole('complementary', { name: 'Thread' });
     await thread.waitFor();
@@ -156,12 +157,12 @@ describe.skipIf(!hasChromium)('Archivist in the browser', () => {
     await page.getByText('Evidence files').first().waitFor();
     await accessible('settings');
     await shot('09-settings');
-    await page.getByRole('radio', { name: 'Dark' }).check();
+    await page.getByRole('radio', { name: 'Dark' }).click();
     await expect.poll(() => page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await accessible('settings (dark)');
     await nav.getByRole('link', { name: 'Search' }).click();
     await page.getByRole('combobox', { name: 'Search the archive' }).fill('deadline');
-    await expect.poll(async () => (await page.locator('.result-count').textContent()) ?? '').toMatch(/results? · /);
+    await expect.poll(async () => (await page.getByRole('list', { name: 'Search results' }).locator('mark').first().textContent()) ?? '').toMatch(/deadline/i);
     await accessible('search (dark)');
     await shot('10-search-dark');
     await page.getByRole('list', { name: 'Search results' }).getByRole('button').first().click();
@@ -169,7 +170,7 @@ describe.skipIf(!hasChromium)('Archivist in the browser', () => {
     await accessible('conversation (dark)');
     await shot('11-conversation-dark');
     await nav.getByRole('link', { name: 'Settings' }).click();
-    await page.getByRole('radio', { name: 'Light' }).check();
+    await page.getByRole('radio', { name: 'Light' }).click();
   });
 
   it('keeps the later sections in the navigation', async () => {

@@ -180,7 +180,7 @@ describe('sandbox server', () => {
       for (const s of mine) expect(sb.dataset.members(s.channel.cid).some((m) => m.user_id === member)).toBe(true);
       const named = live.find((c) => c.name)!;
       const byName = await client.queryChannelsRequest({ name: named.name! }, [], { limit: 30, message_limit: 0 });
-      expect(byName.every((s) => s.channel.name === named.name)).toBe(true);
+      expect(byName.every((s) => (s.channel as unknown as Record<string, unknown>).name === named.name)).toBe(true);
       const mid = [...live].sort((a, b) => a.created_at.localeCompare(b.created_at))[10].created_at;
       const after = await client.queryChannelsRequest({ created_at: { $gte: mid } }, [{ created_at: 1 }], { limit: 30, message_limit: 0 });
       expect(after[0].channel.created_at).toBe(mid);
@@ -241,7 +241,7 @@ describe('sandbox server', () => {
       expect(r.json.duration).toMatch(/ms$/);
       expectRateHeaders(r.headers);
       const early = await client.getExportChannelStatus(r.json.task_id);
-      expect(['pending', 'running']).toContain(early.status);
+      expect(['pending', 'running']).toContain((early as Record<string, unknown>).status);
       expect(early.result).toBeUndefined();
       expect('error' in early).toBe(false);
       const { st, seen } = await untilCompleted(client, r.json.task_id);

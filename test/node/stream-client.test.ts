@@ -48,15 +48,36 @@ describe('rate limiter', () => {
     });
     const grants: number[] = [];
     for (let i = 0; i < 14; i++) {
-      await limiter.acquire('X');
+      const release = await limiter.acquire('X');
       grants.push(now);
+      now += 30; // the answer takes 30 ms
+      release();
     }
     for (let i = 0; i < grants.length; i++) {
       expect(grants.filter((t) => t > grants[i] - 1000 && t <= grants[i]).length).toBeLessThanOrEqual(2);
       expect(grants.filter((t) => t > grants[i] - 60_000 && t <= grants[i]).length).toBeLessThanOrEqual(6);
     }
-    // 6 in the first window (3 bursts), the 7th only a minute after the 1st.
-    expect(grants[6] - grants[0]).toBeGreaterThanOrEqual(60_000);
+    // 6 in the first window (3 bursts), the 7th only a minute after the 1st came back.
+    expect(grants[6] - grants[0]).toBeGreaterThanOrEqual(60_030);
+    // Arrival can be anywhere up to the answer: spacing counts from answers, not sends.
+    expect(grants[2] - grants[0]).toBeGreaterThanOrEqual(1030);
+  });
+
+  it('waits for requests in flight before reusing their slot', async () => {
+    const limiter = new RateLimiter({ limits: { Z: { perMinute: 60, perSecond: 1, burstWindowMs: 50 } } });
+    const first = await limiter.acquire('Z');
+    let second = false;
+    const next = limiter.acquire('Z').then((r) => {
+      second = true;
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 120));
+    expect(second).toBe(false); // the first is still in flight
+    const t = Date.now();
+    first();
+    (await next)();
+    expect(second).toBe(true);
+    expect(Date.now() - t).toBeGreaterThanOrEqual(45);
   });
 
   it('serves waiters in order, learns limits and honours Remaining: 0 until Reset', async () => {
@@ -67,20 +88,20 @@ describe('rate limiter', () => {
     expect(limiter.limit('GetTask')).toMatchObject({ perMinute: 300, perSecond: 10 });
     limiter.observe('ExportUsers', { 'X-RateLimit-Limit': '60, 60', 'X-RateLimit-Remaining': '0', 'X-RateLimit-Reset': String(now / 1000 + 20) });
     const order: number[] = [];
-    await Promise.all([1, 2, 3].map((i) => limiter.acquire('ExportUsers').then(() => order.push(i))));
+    await Promise.all([1, 2, 3].map((i) => limiter.acquire('ExportUsers').then((release) => (order.push(i), release()))));
     expect(order).toEqual([1, 2, 3]);
     expect(now).toBeGreaterThanOrEqual(5_000_000 + 20_000);
     expect(readRateLimitHeaders({ 'x-ratelimit-reset': '12' }).resetMs).toBe(12_000);
   });
 
   it('an aborted wait rejects and frees the queue', async () => {
-    const limiter = new RateLimiter({ limits: { Y: { perMinute: 60, perSecond: 1 } } });
-    await limiter.acquire('Y');
+    const limiter = new RateLimiter({ limits: { Y: { perMinute: 60, perSecond: 1, burstWindowMs: 200 } } });
+    (await limiter.acquire('Y'))();
     const ac = new AbortController();
     const waiting = limiter.acquire('Y', ac.signal);
     ac.abort(new Error('stop'));
     await expect(waiting).rejects.toThrow('stop');
-    await limiter.acquire('Y'); // still usable
+    (await limiter.acquire('Y'))(); // still usable
   });
 });
 

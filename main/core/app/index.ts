@@ -41,7 +41,11 @@ export async function createAppCore(opts: AppCoreOptions): Promise<AppCore> {
 
   // The archive worker is opened on first use so that start-up stays fast with a big archive.
   let archivePromise: Promise<ArchivePort> | null = null;
-  const archive = () => (archivePromise ??= openArchive(opts.dataDir));
+  const archive = () =>
+    (archivePromise ??= openArchive(opts.dataDir).catch((err) => {
+      archivePromise = null; // let the next call try again (e.g. after the user freed the file)
+      throw err;
+    }));
 
   const services: WiredServices = await wireServices({
     dataDir: opts.dataDir,

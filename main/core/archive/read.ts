@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import zlib from 'node:zlib';
 import type { ArchiveDb } from './db.ts';
 import { FLAG } from './import/records.ts';
+import { idHash } from './id-hash.ts';
 import type {
   ArchiveStats, ChannelPage, ChannelPageRequest, ChannelSummary, ContextRequest, ContextResult, EvidenceFileView,
   MessageVersionView, MessageView, ThreadResult,
@@ -68,8 +69,8 @@ export class Reader {
 
   private anchor(messageId: string) {
     const a = this.db.prepare(
-      `SELECT m.tkey AS rowid, m.channel_pk, m.parent_id, m.show_in_channel, c.cid, c.name FROM messages m JOIN channels c ON c.pk = m.channel_pk WHERE m.id = ?`,
-    ).get(messageId) as { rowid: number; channel_pk: number; parent_id: string | null; show_in_channel: number; cid: string; name: string | null } | undefined;
+      `SELECT m.tkey AS rowid, m.channel_pk, m.parent_id, m.show_in_channel, c.cid, c.name FROM messages m JOIN channels c ON c.pk = m.channel_pk WHERE m.id_hash = ? AND m.id = ?`,
+    ).get(idHash(messageId), messageId) as { rowid: number; channel_pk: number; parent_id: string | null; show_in_channel: number; cid: string; name: string | null } | undefined;
     if (!a) throw new NotFoundError(`Message ${messageId} is not in the archive.`);
     return a;
   }
@@ -132,8 +133,8 @@ export class Reader {
    */
   async raw(messageId: string): Promise<{ json: string; sha256: string; offset: number; length: number }> {
     const r = this.db.prepare(
-      `SELECT m.raw, m.raw_off, m.raw_len, f.sha256, f.evidence_path, f.gzip FROM messages m JOIN files f ON f.id = m.file_id WHERE m.id = ?`,
-    ).get(messageId) as { raw: string | null; raw_off: number; raw_len: number; sha256: string; evidence_path: string | null; gzip: number } | undefined;
+      `SELECT m.raw, m.raw_off, m.raw_len, f.sha256, f.evidence_path, f.gzip FROM messages m JOIN files f ON f.id = m.file_id WHERE m.id_hash = ? AND m.id = ?`,
+    ).get(idHash(messageId), messageId) as { raw: string | null; raw_off: number; raw_len: number; sha256: string; evidence_path: string | null; gzip: number } | undefined;
     if (!r) throw new NotFoundError(`Message ${messageId} is not in the archive.`);
     if (r.raw != null || r.raw_off < 0) return { json: r.raw ?? '', sha256: r.sha256, offset: -1, length: -1 };
     if (!r.evidence_path || !fs.existsSync(r.evidence_path)) {

@@ -37,13 +37,16 @@ export function archivePort(archive: Archive, dataDir: string): ArchivePort & { 
       }
       const file = db().prepare(`SELECT id FROM files WHERE sha256 = ? AND status = 'complete'`).get(sha256) as { id: number } | undefined;
       if (!file) return null;
+      // Sightings point at the message's time key where the schema has one (tkey), else its rowid.
+      const cols = db().prepare(`SELECT name FROM pragma_table_info('messages')`).all() as { name: string }[];
+      const key = cols.some((c) => c.name === 'tkey') ? 'm.tkey' : 'm.rowid';
       const rows = db()
         .prepare(
           `SELECT c.cid AS cid, u.id AS uid, count(*) AS n
              FROM messages m
              JOIN channels c ON c.pk = m.channel_pk
              LEFT JOIN users u ON u.pk = m.user_pk
-            WHERE m.file_id = @id OR m.rowid IN (SELECT message_rowid FROM message_sightings WHERE file_id = @id)
+            WHERE m.file_id = @id OR ${key} IN (SELECT message_rowid FROM message_sightings WHERE file_id = @id)
             GROUP BY c.cid, u.id`,
         )
         .all({ id: file.id }) as { cid: string; uid: string | null; n: number }[];

@@ -571,10 +571,11 @@ export class JobEngineImpl implements JobEngine {
 
   private async doPoll(job: JobRow, signal: AbortSignal): Promise<boolean> {
     const api = await this.apiFor(job);
+    // Exports usually finish within seconds: poll at the initial pace a few times, then back off.
     let delay = this.limits.pollInitialMs;
-    for (;;) {
+    for (let n = 1; ; n++) {
       await sleep(delay, signal);
-      delay = Math.min(this.limits.pollMaxMs, delay * this.limits.pollFactor);
+      if (n >= 5) delay = Math.min(this.limits.pollMaxMs, delay * this.limits.pollFactor);
       const cur = this.repo.job(job.id);
       if (!cur || cur.state !== 'waiting') return false;
       let st;
@@ -771,7 +772,7 @@ export class JobEngineImpl implements JobEngine {
       });
       return this.repo.transition(job.id, 'verifying', 'importing', { evidence_sha256: sha256 }, `stored as evidence ${sha256}`);
     })();
-    if (moved) this.afterMove(moved, 'verifying');
+    if (moved) this.afterMove(moved, 'verifying', `stored as evidence ${sha256.slice(0, 16)}…; importing`);
     return !!moved;
   }
 

@@ -44,12 +44,6 @@ export interface LoggerOptions {
 
 export const logFilePath = (dataDir: string) => path.join(dataPaths(dataDir).logsDir, 'archivist.log');
 
-function serializeError(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const e = err as Error & { code?: unknown; kind?: unknown; status?: unknown };
-  return { name: e.name, message: e.message, code: e.code, kind: e.kind, status: e.status, stack: e.stack };
-}
-
 class FileSink {
   private fd: number | null = null;
   private readonly file: string;
@@ -127,7 +121,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     warn: (msg, fields) => emit('warn', msg, bindings, fields),
     error: (msg, err, fields) => {
       const isFields = err !== undefined && !(err instanceof Error) && typeof err === 'object' && err !== null && fields === undefined;
-      emit('error', msg, bindings, isFields ? (err as LogFields) : { ...(err !== undefined ? { err: serializeError(err) } : {}), ...fields });
+      emit('error', msg, bindings, isFields ? (err as LogFields) : { ...(err !== undefined ? { err } : {}), ...fields });
     },
     child: (more) => make({ ...bindings, ...more }),
     close: () => sink?.close(),

@@ -69,15 +69,29 @@ export function redact(text: string): string {
 /** Field names whose string values are secrets whatever they look like (not `*_at` timestamps). */
 const SENSITIVE_KEY = /secret|password|passwd|passphrase|authorization|cookie|jwt|(^|_|-)token$|^token|apitoken/i;
 
-/** A copy of `value` with sensitive fields blanked and every string passed through `redact`. */
-export function redactValue(value: unknown, depth = 0): unknown {
+/**
+ * A plain, JSON-safe copy of `value` with sensitive fields blanked and every string passed through
+ * `redact`. Errors keep name/message/code/kind/status/stack only (an HTTP client's error also
+ * carries the request, headers included); cycles, depth and width are bounded.
+ */
+export function redactValue(value: unknown, depth = 0, seen: WeakSet<object> = new WeakSet()): unknown {
   if (typeof value === 'string') return redact(value);
+  if (typeof value === 'bigint') return value.toString();
+  if (typeof value === 'function' || typeof value === 'symbol') return undefined;
   if (value === null || typeof value !== 'object') return value;
-  if (depth > 8) return '[…]';
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, depth + 1));
+  if (seen.has(value)) return '[circular]';
+  if (depth > 6) return '[…]';
+  seen.add(value);
+  if (value instanceof Error) {
+    const e = value as Error & { code?: unknown; kind?: unknown; status?: unknown };
+    return redactValue({ name: e.name, message: e.message, code: e.code, kind: e.kind, status: e.status, stack: e.stack }, depth + 1, seen);
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (Buffer.isBuffer(value)) return `[${value.length} bytes]`;
+  if (Array.isArray(value)) return value.slice(0, 100).map((v) => redactValue(v, depth + 1, seen));
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    out[k] = typeof v === 'string' && SENSITIVE_KEY.test(k) && !/_at$/.test(k) ? REDACTED : redactValue(v, depth + 1);
+  for (const [k, v] of Object.entries(value).slice(0, 100)) {
+    out[k] = typeof v === 'string' && SENSITIVE_KEY.test(k) && !/_at$/.test(k) ? REDACTED : redactValue(v, depth + 1, seen);
   }
   return out;
 }

@@ -184,10 +184,13 @@ export class StreamExportClient {
   /** One SDK call through the limiter, with retries on what can succeed later. */
   private async call<T>(endpoint: string, action: string, fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     for (let attempt = 0; ; attempt++) {
-      await this.limiter.acquire(endpoint, signal);
+      const release = await this.limiter.acquire(endpoint, signal);
       try {
-        return await fn();
+        const result = await fn();
+        release();
+        return result;
       } catch (raw) {
+        release();
         const headers = (raw as { response?: { headers?: unknown } })?.response?.headers;
         const { resetMs } = readRateLimitHeaders(headers);
         const err = toStreamError(raw, { action, baseURL: this.baseURL, timeoutMs: this.timeoutMs, secrets: this.secrets(), now: this.now, retryAt: resetMs });

@@ -5,4 +5,4 @@ export type {
 export { StreamError, toStreamError, isRetryable, scrub } from './errors.ts';
 export type { StreamErrorKind } from './errors.ts';
 export { RateLimiter, DEFAULT_ENDPOINT_LIMITS, readRateLimitHeaders, abortableSleep } from './rate-limiter.ts';
-export type { EndpointLimit, RateLimiterOptions } from './rate-limiter.ts';
+export type { EndpointLimit, RateLimiterOptions, ReleaseSlot } from './rate-limiter.ts';

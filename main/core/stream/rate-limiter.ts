@@ -1,10 +1,15 @@
 /**
  * Client-side rate limiter shared by everything that talks to one Stream app (the export client,
  * the jobs engine). Stream limits each endpoint per app over a 1-minute window and, within it,
- * per second at limit/30 (spec §4.2). We keep a sliding log of our own request times per endpoint
- * and only let a request go when both sliding windows have room: a sliding window is stricter than
- * any fixed window the server may use, so our own traffic never causes a 429. A small safety
- * margin absorbs network jitter (a request sent late in one server window arriving in the next).
+ * per second at limit/30 (spec §4.2). We keep a sliding log of our own requests per endpoint and
+ * only let a request go when both sliding windows have room: a sliding window is stricter than any
+ * fixed window the server may use.
+ *
+ * Network jitter could still squeeze two of our requests into one server window (one sent early
+ * but delayed on a fresh TLS connection, one sent later on a warm one). So a request is logged at
+ * the time its answer (or failure) came back — by then it has certainly arrived — and while it is
+ * in flight it counts as "now". That makes "our own traffic never causes a 429" hold whatever the
+ * latency, at the cost of one round trip per burst.
  *
  * It also learns from the server: `X-RateLimit-Limit` replaces the configured limit, and
  * `X-RateLimit-Remaining: 0` or a 429 blocks the endpoint until `X-RateLimit-Reset`.
@@ -40,7 +45,7 @@ export interface RateLimiterOptions {
   /** Scale every endpoint's windows (tests); per-endpoint values win. */
   windowMs?: number;
   burstWindowMs?: number;
-  /** Extra spacing against network jitter (ms); default 5% of the burst window, at least 25 ms. */
+  /** Extra spacing for clock granularity (ms); default 5. */
   safetyMs?: number;
   /** Learn limits from X-RateLimit-Limit (default true). */
   learn?: boolean;
@@ -50,12 +55,21 @@ export interface RateLimiterOptions {
 
 interface EndpointState {
   limit: Required<EndpointLimit>;
-  sent: number[];
+  /** Completion times of finished requests, ascending. */
+  done: number[];
+  /** Requests granted and not finished yet. */
+  inFlight: number;
   blockedUntil: number;
   tail: Promise<void>;
   granted: number;
   waitedMs: number;
+  /** Wakes waiters when a request finishes or a block changes. */
+  wake: () => void;
+  changed: Promise<void>;
 }
+
+/** Call when the request's answer (or failure) has come back. Idempotent. */
+export type ReleaseSlot = () => void;
 
 export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -123,7 +137,8 @@ export class RateLimiter {
     let s = this.states.get(endpoint);
     if (!s) {
       const configured = this.opts.limits?.[endpoint] ?? DEFAULT_ENDPOINT_LIMITS[endpoint] ?? { perMinute: 60 };
-      s = { limit: this.resolve(endpoint, configured), sent: [], blockedUntil: 0, tail: Promise.resolve(), granted: 0, waitedMs: 0 };
+      s = { limit: this.resolve(endpoint, configured), done: [], inFlight: 0, blockedUntil: 0, tail: Promise.resolve(), granted: 0, waitedMs: 0, wake: () => {}, changed: Promise.resolve() };
+      this.renew(s);
       this.states.set(endpoint, s);
     }
     return s;
@@ -137,56 +152,96 @@ export class RateLimiter {
     return { ...this.state(endpoint).limit };
   }
 
-  private safety(s: EndpointState): number {
-    return this.opts.safetyMs ?? Math.max(25, Math.round(s.limit.burstWindowMs * 0.05));
+  private renew(s: EndpointState): void {
+    s.changed = new Promise<void>((resolve) => {
+      s.wake = resolve;
+    });
   }
 
-  /** Earliest time (ms) a new request may go, given what we sent. */
+  private margin(): number {
+    return this.opts.safetyMs ?? 5;
+  }
+
+  /** Earliest time (ms) a new request may go; Infinity while it depends on a request in flight. */
   private nextSlot(s: EndpointState, now: number): number {
     const { perMinute, perSecond, windowMs, burstWindowMs } = s.limit;
-    const margin = this.safety(s);
-    // Forget sends that no longer matter for either window.
+    const margin = this.margin();
+    // Forget requests that no longer matter for either window.
     const horizon = now - windowMs - margin;
     let drop = 0;
-    while (drop < s.sent.length && s.sent[drop] <= horizon) drop++;
-    if (drop) s.sent.splice(0, drop);
+    while (drop < s.done.length && s.done[drop] <= horizon) drop++;
+    if (drop) s.done.splice(0, drop);
     let t = Math.max(now, s.blockedUntil);
-    const n = s.sent.length;
-    if (n >= perMinute) t = Math.max(t, s.sent[n - perMinute] + windowMs + margin);
-    if (n >= perSecond) t = Math.max(t, s.sent[n - perSecond] + burstWindowMs + margin);
+    // In-flight requests are the most recent ones; the k-th most recent finished one follows.
+    const kth = (k: number) => (k <= s.inFlight ? Number.POSITIVE_INFINITY : s.done[s.done.length - (k - s.inFlight)]);
+    if (s.inFlight + s.done.length >= perMinute) t = Math.max(t, kth(perMinute) + windowMs + margin);
+    if (s.inFlight + s.done.length >= perSecond) t = Math.max(t, kth(perSecond) + burstWindowMs + margin);
     return t;
   }
 
   /**
-   * Wait for a slot on `endpoint` and claim it. Callers are served in order (FIFO per endpoint).
-   * Rejects if `signal` aborts while waiting (the slot is then not used).
+   * Wait for a slot on `endpoint` and claim it; call the returned function when the request's
+   * answer (or error) is back. Callers are served in order (FIFO per endpoint). Rejects if
+   * `signal` aborts while waiting (the slot is then not used).
    */
-  acquire(endpoint: string, signal?: AbortSignal): Promise<void> {
+  acquire(endpoint: string, signal?: AbortSignal): Promise<ReleaseSlot> {
     const s = this.state(endpoint);
-    const run = async () => {
+    const run = async (): Promise<ReleaseSlot> => {
       const started = this.now();
       for (;;) {
         if (signal?.aborted) throw signal.reason ?? new Error('aborted');
         const now = this.now();
         const at = this.nextSlot(s, now);
         if (at <= now) {
-          s.sent.push(now);
+          s.inFlight++;
           s.granted++;
           s.waitedMs += now - started;
-          return;
+          let released = false;
+          return () => {
+            if (released) return;
+            released = true;
+            s.inFlight--;
+            const t = this.now();
+            // Keep the log sorted (completions can come back out of order).
+            let i = s.done.length;
+            while (i > 0 && s.done[i - 1] > t) i--;
+            s.done.splice(i, 0, t);
+            const wake = s.wake;
+            this.renew(s);
+            wake();
+          };
         }
-        await this.sleep(at - now, signal);
+        const changed = s.changed;
+        const wait = Number.isFinite(at) ? at - now : 60_000;
+        const ac = new AbortController();
+        const onAbort = () => ac.abort(signal?.reason);
+        signal?.addEventListener('abort', onAbort, { once: true });
+        try {
+          await Promise.race([this.sleep(wait, ac.signal), changed]);
+        } catch (err) {
+          if (signal?.aborted) throw signal.reason ?? err;
+        } finally {
+          signal?.removeEventListener('abort', onAbort);
+          ac.abort();
+        }
       }
     };
     const p = s.tail.then(run);
-    s.tail = p.catch(() => undefined);
+    s.tail = p.then(
+      () => undefined,
+      () => undefined,
+    );
     return p;
   }
 
   /** No request on `endpoint` before `untilMs` (a 429 or Remaining: 0 told us so). */
   block(endpoint: string, untilMs: number): void {
     const s = this.state(endpoint);
-    s.blockedUntil = Math.max(s.blockedUntil, untilMs);
+    if (untilMs <= s.blockedUntil) return;
+    s.blockedUntil = untilMs;
+    const wake = s.wake;
+    this.renew(s);
+    wake();
   }
 
   /** Learn from a response's X-RateLimit-* headers. */

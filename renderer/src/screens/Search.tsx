@@ -163,10 +163,11 @@ function Facets() {
                     type="button"
                     className="facet"
                     onClick={() => addFilter(`${g.prefix}${/[\s"]/.test(b.key) ? `"${b.key}"` : b.key}`)}
-                    aria-label={`${b.label}: ${b.count} results. Add filter`}
+                    title={`Add ${g.prefix}${b.key} to the query`}
                   >
                     <span className="facet-label">{b.label}</span>
                     <span className="count">{formatCount(b.count)}</span>
+                    <span className="visually-hidden"> results, add as a filter</span>
                   </button>
                 </li>
               ))}

@@ -100,6 +100,8 @@ export const createAppSlice: SliceCreator<AppSlice> = (api) => (set, get) => ({
   notify(kind, text) {
     const id = ++noticeSeq;
     set({ notices: [...get().notices.slice(-3), { id, kind, text }] });
+    // Confirmations fade on their own; errors stay until dismissed.
+    if (kind !== 'error') setTimeout(() => get().dismissNotice(id), 8000);
   },
 
   dismissNotice(id) {

@@ -62,9 +62,14 @@ export async function importFile(
   // Several parser batches share one transaction: FTS5 flushes a segment per commit, so larger
   // commits mean far less merge work. A crash loses at most the open transaction, and the
   // re-import redoes it (idempotent).
-  const COMMIT_EVERY = 20_000;
+  const COMMIT_EVERY = 100_000;
   let open = false;
   let sinceCommit = 0;
+  // A bigger page cache while importing keeps the random-insert indexes (id hash, time key)
+  // resident; restored afterwards so an idle archive stays small.
+  const cacheBefore = db.pragma('cache_size', { simple: true }) as number;
+  db.pragma('cache_size = -98304');
+  const restoreCache = () => db.pragma(`cache_size = ${cacheBefore}`);
   const writeBatch = (w: ArchiveWriter, b: Batch) => {
     if (!open) {
       db.exec('BEGIN IMMEDIATE');
@@ -91,6 +96,7 @@ export async function importFile(
     const fail = (err: Error) => {
       if (settled) return;
       settled = true;
+      restoreCache();
       if (open) {
         db.exec('ROLLBACK');
         open = false;
@@ -110,6 +116,7 @@ export async function importFile(
           if (row && row.status === 'complete') {
             worker.postMessage({ type: 'decision', go: false });
             settled = true;
+            restoreCache();
             void worker.terminate();
             resolve({ file: resultFromRow(row, filePath, true), rejected: [] });
             return;
@@ -164,6 +171,7 @@ export async function importFile(
         const rejected = (db.prepare('SELECT line, offset, reason FROM rejections WHERE file_id = ? ORDER BY line LIMIT 10000')
           .all(fileId) as { line: number; offset: number; reason: string }[]).map((r) => ({ file: filePath, ...r }));
         settled = true;
+        restoreCache();
         void worker.terminate();
         resolve({ file: { ...resultFromRow(row, filePath, false), shape: m.shape as LineShape }, rejected });
       } catch (err) {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { FLAG, type Batch, type MessageRec, type ReactionRec } from './records.ts';
+import { idHash } from '../id-hash.ts';
 
 export interface FileCounts {
   messages: number; new_messages: number; new_versions: number; channels: number; users: number;
@@ -58,12 +59,11 @@ export class ArchiveWriter {
                        ON CONFLICT (channel_pk, user_pk) DO UPDATE SET role=excluded.role, channel_role=excluded.channel_role,
                          created_at=excluded.created_at, updated_at=excluded.updated_at, deleted_at=excluded.deleted_at, raw=excluded.raw
                        WHERE excluded.updated_at IS NULL OR members.updated_at IS NULL OR excluded.updated_at >= members.updated_at`),
-      msgIns: p(`INSERT INTO messages (tkey, id, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at, updated_at,
+      msgIns: p(`INSERT INTO messages (tkey, id_hash, id, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at, updated_at,
                    deleted_at, flags, reply_count, show_in_channel, content_hash, file_id, raw_off, raw_len, raw)
-                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
+                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
       msgGet: p(`SELECT tkey AS rowid, channel_pk, user_pk, type, text, att_text, meta, updated_at, deleted_at, flags, content_hash, versions,
-                        file_id, raw_off, raw_len, raw FROM messages WHERE id = ?`),
-      msgRowExists: p('SELECT 1 FROM messages WHERE tkey = ?'),
+                        file_id, raw_off, raw_len, raw FROM messages WHERE id_hash = ? AND id = ?`),
       pendingIns: p('INSERT OR IGNORE INTO fts_pending (tkey) VALUES (?)'),
       pendingHas: p('SELECT 1 FROM fts_pending WHERE tkey = ?'),
       msgUpd: p(`UPDATE messages SET type=?, text=?, att_text=?, meta=?, updated_at=?, deleted_at=?, flags=?, reply_count=?,
@@ -199,9 +199,14 @@ export class ArchiveWriter {
     const upk = m.user_id ? this.userRef(m.user_id) : null;
     const meta = metaTokens(upk, cpk, m.flags, 1);
     // Time-ordered key: µs × 2; a collision (same µs) takes the next free slot.
+    const h = idHash(m.id);
+    if (s.msgGet.get(h, m.id)) {
+      this.existing(m, h);
+      return;
+    }
     let rowid = m.created_us * 2;
     for (let attempt = 0; ; attempt++) {
-      const r = s.msgIns.run(rowid, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, meta, m.created_at, m.updated_at,
+      const r = s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, meta, m.created_at, m.updated_at,
         m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
       if (r.changes === 1) {
         s.pendingIns.run(rowid);
@@ -210,14 +215,9 @@ export class ArchiveWriter {
         if (m.reactions) for (const x of m.reactions) this.reaction(x);
         return;
       }
-      if (s.msgRowExists.get(rowid) && !(s.msgGet.get(m.id))) {
-        rowid++;
-        if (attempt > 1_000_000) throw new Error(`cannot place message ${m.id}`);
-        continue;
-      }
-      break;
+      rowid++; // another message holds this instant
+      if (attempt > 1_000_000) throw new Error(`cannot place message ${m.id}`);
     }
-    this.existing(m);
   }
 
   /** Replaces a message's FTS entry — unless it is still pending (the flush indexes the latest). */
@@ -227,9 +227,9 @@ export class ArchiveWriter {
     this.s.ftsIns.run(tkey, text, att, meta);
   }
 
-  private existing(m: MessageRec) {
+  private existing(m: MessageRec, h: number) {
     const s = this.s;
-    const cur = s.msgGet.get(m.id) as {
+    const cur = s.msgGet.get(h, m.id) as {
       rowid: number; channel_pk: number; user_pk: number | null; type: string; text: string; att_text: string | null; meta: string;
       updated_at: string | null; deleted_at: string | null; flags: number; content_hash: number; versions: number;
       file_id: number; raw_off: number; raw_len: number; raw: string | null;

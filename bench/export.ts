@@ -45,7 +45,8 @@ if (!Number.isInteger(N) || N < 1) throw new Error('--channels must be a positiv
 
 // Realistic task latency: a third pending, the rest running, plus 100 ms per 1,000 messages.
 const latency = { pendingMs: Math.round(latencyMs / 3), runningMs: latencyMs - Math.round(latencyMs / 3), perThousandMessagesMs: 100 };
-const opts = { seed: 7, messages: (N + 20) * perChannel, channels: N + 20, users: 300, latency };
+const total = Math.ceil(N * 1.06) + 10; // ~3% of generated channels are soft-deleted (not listed)
+const opts = { seed: 7, messages: total * perChannel, channels: total, users: 300, latency };
 const worker = new Worker(new URL(import.meta.url), { workerData: opts });
 const ask = <T,>(type: string): Promise<T> =>
   new Promise((resolve) => {

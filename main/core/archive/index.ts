@@ -43,6 +43,8 @@ export interface Archive {
   users(opts?: { query?: string; limit?: number }): Promise<{ id: string; name: string | null; role: string | null }[]>;
   evidence(): Promise<EvidenceFileView[]>;
   stats(): Promise<ArchiveStats>;
+  /** Forgets cached result totals (benchmarks measure cold queries with it). */
+  dropCaches(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -171,6 +173,9 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
     users: (o) => read('users', o ?? {}),
     evidence: () => read('evidence'),
     stats: () => read('stats'),
+    async dropCaches() {
+      await Promise.all(conns.map((c) => c.call('invalidate')));
+    },
     async close() {
       if (closed) return;
       closed = true;

@@ -58,9 +58,10 @@ export class EvidenceStore {
    * Moves a flushed temporary file into the store under its hash. The caller passes the hash it
    * computed; it is checked again here so a wrong name can never happen.
    */
-  async promote(tmpFile: string, sha256: string): Promise<{ path: string; existed: boolean; size: number }> {
+  async promote(tmpFile: string, sha256: string, o: { hashed?: boolean } = {}): Promise<{ path: string; existed: boolean; size: number }> {
     const target = this.pathFor(sha256);
-    const actual = await hashFile(tmpFile);
+    // `hashed`: the caller has just hashed this very file (verification); skip a second pass.
+    const actual = o.hashed ? { sha256, size: (await fs.stat(tmpFile)).size } : await hashFile(tmpFile);
     if (actual.sha256 !== sha256) {
       throw new Error(`temporary file ${path.basename(tmpFile)} changed on disk (hash ${actual.sha256}, expected ${sha256})`);
     }

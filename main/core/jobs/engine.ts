@@ -19,8 +19,8 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import { DownloadError, downloadToFile } from '../evidence/download.ts';
-import { inspectExportFile } from '../evidence/inspect.ts';
-import { EvidenceStore, hashFile } from '../evidence/store.ts';
+import { verifyFile } from '../evidence/verify.ts';
+import { EvidenceStore } from '../evidence/store.ts';
 import { AbortedError, Semaphore, backoff, sleep } from './concurrency.ts';
 import type { ArchivePort, ChannelExportOptions, ChannelExportSpec, ExportApi } from './ports.ts';
 import { JobsRepo, isWorking, jobView, newId, type CollectionRow, type FileStats, type ImportRecord, type JobRow } from './repo.ts';
@@ -719,8 +719,7 @@ export class JobEngineImpl implements JobEngine {
       if (job.pending_sha256 && job.file_stats_json && (await this.store.has(job.pending_sha256))) return this.finishVerify(job, job.pending_sha256);
       return !!this.move(job, 'downloading', { bytes_downloaded: 0, etag: null }, 'temporary file missing; downloading again');
     }
-    const { sha256, size } = await hashFile(tmp);
-    const insp = await inspectExportFile(tmp);
+    const { sha256, size, inspection: insp } = await verifyFile(tmp);
     const sizeOk = job.total_bytes === null || size === job.total_bytes;
     if (!sizeOk || !insp.ok) {
       const reason = !sizeOk ? `got ${size} of ${job.total_bytes} bytes` : insp.error!;
@@ -752,7 +751,7 @@ export class JobEngineImpl implements JobEngine {
       users: Object.fromEntries([...insp.users].map(([k, v]) => [k, v.messages])),
     };
     if (!this.repo.patch(job.id, 'verifying', { pending_sha256: sha256, file_stats_json: JSON.stringify(stats) })) return false;
-    await this.store.promote(tmp, sha256);
+    await this.store.promote(tmp, sha256, { hashed: true });
     return this.finishVerify({ ...job, pending_sha256: sha256 }, sha256);
   }
 

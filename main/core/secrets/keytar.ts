@@ -78,7 +78,8 @@ export class KeytarSecretStore implements SecretStore {
   async close(): Promise<void> {
     const child = this.child;
     if (!child) return;
-    this.abandon(child, keychainError('unknown', 'the keychain store was closed', { platform: this.platform }));
+    const closed = keychainError('unknown', 'the keychain store was closed', { platform: this.platform });
+    this.abandon(child, () => closed);
   }
 
   /** PID of the helper process, if one is running (tests check it is gone after a timeout). */
@@ -97,14 +98,17 @@ export class KeytarSecretStore implements SecretStore {
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.abandon(child, keychainError('timeout', `no answer after ${this.timeoutMs} ms`, { platform: this.platform, timeoutMs: this.timeoutMs }));
+        this.abandon(child, (pendingOp) => this.timeoutError(pendingOp));
       }, this.timeoutMs);
       this.pending.set(id, { child, op, timer, resolve, reject });
       child.ref();
       child.channel?.ref();
       const req: HostRequest = { id, op, service: this.service, account, secret };
       child.send(req, (err) => {
-        if (err) this.abandon(child, this.toError(`cannot talk to the keychain helper: ${err.message}`));
+        if (err) {
+          const e = this.toError(`cannot talk to the keychain helper: ${err.message}`);
+          this.abandon(child, () => e);
+        }
       });
     });
   }
@@ -121,8 +125,14 @@ export class KeytarSecretStore implements SecretStore {
       serialization: 'json',
     });
     child.on('message', (reply: HostReply) => this.settle(reply));
-    child.on('error', (err) => this.abandon(child, this.toError(`keychain helper failed: ${err.message}`)));
-    child.on('exit', (code, signal) => this.abandon(child, this.toError(`keychain helper exited (${signal ?? `code ${code}`})`)));
+    child.on('error', (err) => {
+      const e = this.toError(`keychain helper failed: ${err.message}`);
+      this.abandon(child, () => e);
+    });
+    child.on('exit', (code, signal) => {
+      const e = this.toError(`keychain helper exited (${signal ?? `code ${code}`})`);
+      this.abandon(child, () => e);
+    });
     this.child = child;
     return child;
   }
@@ -137,14 +147,14 @@ export class KeytarSecretStore implements SecretStore {
     this.unrefIfIdle(p.child);
   }
 
-  /** Kills `child` and rejects everything it had in flight with `err`. */
-  private abandon(child: ChildProcess, err: KeychainError): void {
+  /** Kills `child` and rejects everything it had in flight (everything waits behind a stuck call). */
+  private abandon(child: ChildProcess, errorFor: (op: HostRequest['op']) => KeychainError): void {
     if (this.child === child) this.child = null;
     for (const [id, p] of this.pending) {
       if (p.child !== child) continue;
       this.pending.delete(id);
       clearTimeout(p.timer);
-      p.reject(err);
+      p.reject(errorFor(p.op));
     }
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
@@ -153,6 +163,12 @@ export class KeytarSecretStore implements SecretStore {
     for (const p of this.pending.values()) if (p.child === child) return;
     child.unref();
     child.channel?.unref();
+  }
+
+  private timeoutError(op: HostRequest['op']): KeychainError {
+    // A write already queued in the Secret Service may still be applied once it wakes up.
+    const detail = `no answer after ${this.timeoutMs} ms${op === 'set' || op === 'delete' ? '; the change may still be applied later' : ''}`;
+    return keychainError('timeout', detail, { platform: this.platform, timeoutMs: this.timeoutMs });
   }
 
   private toError(raw: string): KeychainError {

@@ -114,18 +114,21 @@ async function conversationBench(): Promise<{ firstRowsMs: number; maxRows: numb
       }
       await page.waitForTimeout(30);
     }
-    const loaded = await page.evaluate(() => {
-      const idx = [...document.querySelectorAll('.timeline [data-index]')].map((e) => Number((e as HTMLElement).dataset.index));
-      return Math.max(...idx, 0);
-    });
-    // And back down to the newest message.
+    // Back down to the newest message: the last row's index tells how many messages were loaded
+    // (plus one separator per day), i.e. whether the whole conversation was scrolled through.
     await page.evaluate(() => {
       const t = document.querySelector('.timeline') as HTMLElement;
       t.scrollTop = t.scrollHeight;
     });
-    await page.waitForTimeout(200);
-    maxRows = Math.max(maxRows, await page.evaluate(() => document.querySelectorAll('.timeline [role=listitem]').length));
-    return { firstRowsMs, maxRows, loaded: scrolledAll ? CONV : loaded, scrolledAll };
+    await page.waitForTimeout(300);
+    const bottom = await page.evaluate(() => {
+      const items = [...document.querySelectorAll('.timeline [data-index]')];
+      const msgs = document.querySelectorAll('.timeline .msg-row').length;
+      return { rows: items.length, last: Math.max(...items.map((e) => Number((e as HTMLElement).dataset.index)), 0), msgs };
+    });
+    maxRows = Math.max(maxRows, bottom.rows);
+    const loaded = bottom.last + 1;
+    return { firstRowsMs, maxRows, loaded, scrolledAll: scrolledAll && loaded >= CONV };
   } finally {
     await close();
   }

@@ -18,6 +18,7 @@ import type {
   ImportProgress,
   ImportSummary,
   MessageVersionView,
+  SearchFacets,
   SearchResult,
   ThreadResult,
 } from '../main/core/archive/types.ts';
@@ -214,6 +215,7 @@ export const operations = {
     cursor: text(2000).optional(),
     facets: z.boolean().optional(),
   }),
+  'archive.facets': z.strictObject({ query: text(2000) }),
   'archive.context': z.strictObject({
     message_id: id,
     before: z.number().int().min(0).max(1000).optional(),
@@ -258,6 +260,7 @@ export interface Results {
   'jobs.cancel': JobView[];
   'jobs.remove': { removed: true };
   'archive.search': SearchResult;
+  'archive.facets': SearchFacets;
   'archive.context': ContextResult;
   'archive.channelPage': ChannelPage;
   'archive.thread': ThreadResult;

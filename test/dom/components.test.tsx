@@ -62,8 +62,8 @@ describe('search screen', () => {
         took_ms: 3,
         hits: [hit(1), hit(2, { snippet: '&lt;img src=x onerror=alert(1)&gt; <mark>contract</mark>', deleted: true })],
         next_cursor: null,
-        facets: { channels: [{ key: 'team:general', label: 'General', count: 2 }], users: [], months: [] },
       }),
+      'archive.facets': () => ({ channels: [{ key: 'team:general', label: 'General', count: 2 }], users: [], months: [] }),
     });
     const store = await mount(api);
     const user = userEvent.setup();
@@ -75,7 +75,8 @@ describe('search screen', () => {
     expect(results.querySelector('img')).toBeNull();
     expect(results.textContent).toContain('<img src=x onerror=alert(1)>');
     expect(within(results).getByText('deleted')).toBeTruthy();
-    fireEvent.click(screen.getByRole('button', { name: /^General 2 results, add as a filter$/ }));
+    await screen.findByText('General', { selector: '.facet-label' });
+    fireEvent.click(screen.getByText('General', { selector: '.facet-label' }).closest('button')!);
     await waitFor(() => expect(store.getState().query).toBe('contract in:team:general'));
     fireEvent.click(within(results).getAllByRole('button')[0]);
     expect(store.getState().route).toEqual({ screen: 'conversation', cid: 'team:general', message: 'm1' });

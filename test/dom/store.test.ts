@@ -58,7 +58,8 @@ describe('search slice', () => {
     await vi.advanceTimersByTimeAsync(SEARCH_DEBOUNCE_MS + 1);
     const searches = api.calls.filter((c) => c.op === 'archive.search');
     expect(searches).toHaveLength(1);
-    expect(searches[0].input).toMatchObject({ query: 'contract', sort: 'relevance', facets: true });
+    expect(searches[0].input).toMatchObject({ query: 'contract', sort: 'relevance' });
+    expect(api.calls.at(-1)).toEqual({ op: 'archive.facets', input: { query: 'contract' } });
     expect(store.getState().total).toBe(1);
     expect(store.getState().resultQuery).toBe('contract');
   });

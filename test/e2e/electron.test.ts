@@ -10,10 +10,13 @@ import path from 'node:path';
 import { _electron as electron } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 
+/** The path require('electron') returns, read without calling it (that would try to download). */
 function electronBinary(): string | null {
   try {
-    const p = createRequire(import.meta.url)('electron') as unknown as string;
-    return typeof p === 'string' && fs.existsSync(p) ? p : null;
+    const pkg = path.dirname(createRequire(import.meta.url).resolve('electron/package.json'));
+    const p = path.join(pkg, 'dist', fs.readFileSync(path.join(pkg, 'path.txt'), 'utf8').trim());
+    fs.accessSync(p, fs.constants.X_OK);
+    return p;
   } catch {
     return null;
   }

@@ -41,7 +41,10 @@ export async function sessionKeychain(): Promise<{ ok: true } | { ok: false; rea
  * suite must never pass by skipping), elsewhere a skipped suite and a loud warning.
  */
 export function describeIf(gate: { ok: true } | { ok: false; reason: string }, name: string, fn: () => void): void {
-  if (gate.ok) return describe(name, fn);
+  if (gate.ok) {
+    describe(name, fn);
+    return;
+  }
   const how = 'Run it as: scripts/with-keyring.sh npx vitest run --project keychain';
   if (isCI) {
     describe(name, () => {

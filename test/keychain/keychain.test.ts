@@ -6,12 +6,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, expect, it } from 'vitest';
 import type Database from 'better-sqlite3';
 import { KeytarSecretStore } from '../../main/core/secrets/index.ts';
 import { ProfileService } from '../../main/core/profiles/index.ts';
 import { openStateDb } from '../../main/core/state/index.ts';
-import { describeIf, sessionKeychain } from './helpers.ts';
+import { describeIf, NODE, ROOT, sessionKeychain } from './helpers.ts';
 import { scanForSecret } from './secret-scan.ts';
 
 const gate = await sessionKeychain();
@@ -51,6 +53,25 @@ describeIf(gate, 'KeytarSecretStore against the Secret Service', () => {
 
   it('probes by writing, reading and deleting a throwaway item', async () => {
     await expect(newStore().probe()).resolves.toBeUndefined();
+  });
+
+  it('gives the secret to the helper over IPC only: not in its argv or environment', async () => {
+    const s = newStore();
+    const account = randomUUID();
+    const secret = `ipc-only-${randomUUID()}`;
+    await s.set(account, secret);
+    const pid = s.helperPid!;
+    for (const f of ['cmdline', 'environ']) expect(scanForSecret(secret, { files: [`/proc/${pid}/${f}`] })).toEqual([]);
+    await s.delete(account);
+  });
+
+  it('an idle helper does not keep the process alive, even without close()', async () => {
+    const script = `import { KeytarSecretStore } from ${JSON.stringify(path.join(ROOT, 'main/core/secrets/keytar.ts'))};
+      const s = new KeytarSecretStore(); await s.probe(); console.log('probed', s.helperPid);`;
+    const started = Date.now();
+    const { stdout } = await promisify(execFile)(NODE, ['--input-type=module', '-e', script], { timeout: 15_000 });
+    expect(stdout).toMatch(/^probed \d+/);
+    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('uses service "Archivist" with the account as given', async () => {

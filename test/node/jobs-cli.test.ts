@@ -100,5 +100,14 @@ describe('archivist export / jobs / report', () => {
     expect(bad.err).toMatch(/no profile "nobody"/);
     const usage = await cli(['export', 'channels', '--profile', 'sandbox', '--all', '--cid', 'a:b']);
     expect(usage.code).toBe(2);
+
+    // Queued work runs with `jobs run` (what cron / the OS scheduler calls).
+    const cid = sandbox.dataset.channels.filter((ch) => !ch.deleted_at)[35].cid;
+    const queued = await cli(['export', 'channels', '--profile', 'sandbox', '--cid', cid]);
+    expect(queued.code, queued.err).toBe(0);
+    expect(queued.out).toMatch(/jobs run/);
+    const ran = await cli(['jobs', 'run', '--json']);
+    expect(ran.code, ran.err).toBe(0);
+    expect(JSON.parse(ran.out).collections.map((x: { state: string }) => x.state)).toEqual(['complete']);
   }, 30_000);
 });

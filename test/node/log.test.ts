@@ -86,7 +86,7 @@ describe('logger', () => {
     const secret = 'never-registered-secret-0123456789';
     let caught: unknown;
     try {
-      await serverClient({ apiKey: 'k', secret, baseUrl: 'http://127.0.0.1:9' }, 2000).getRateLimits();
+      await (await serverClient({ apiKey: 'k', secret, baseUrl: 'http://127.0.0.1:9' }, 2000)).getRateLimits();
     } catch (e) {
       caught = e;
     }

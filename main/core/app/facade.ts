@@ -99,6 +99,7 @@ export function createFacade(deps: FacadeDeps): AppFacade {
     },
 
     'archive.search': async (req) => (await deps.archive()).search(req),
+    'archive.facets': async ({ query }) => (await deps.archive()).facets(query),
     'archive.context': async (req) => (await deps.archive()).context(req),
     'archive.channelPage': async (req) => (await deps.archive()).channelPage(req),
     'archive.thread': async ({ message_id }) => (await deps.archive()).thread(message_id),

@@ -58,7 +58,7 @@ class Conn {
   ready: Promise<void>;
 
   constructor(dbPath: string, cacheMb: number, evidenceDir: string) {
-    this.w = new Worker(workerUrl, { workerData: { dbPath, cacheMb, evidenceDir }, resourceLimits: { maxOldGenerationSizeMb: 128 } });
+    this.w = new Worker(workerUrl, { workerData: { dbPath, cacheMb, evidenceDir }, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
     this.ready = new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(new ArchiveError('open_failed', `The archive could not be opened: ${err.message}`));
       this.w.once('error', onError);

@@ -795,6 +795,10 @@ export class JobEngineImpl implements JobEngine {
           break;
         } catch (err) {
           if (signal.aborted) throw new AbortedError();
+          const msg = (err as Error)?.message ?? String(err);
+          if (/ENOSPC|SQLITE_FULL|disk is full|no space left/i.test(msg)) {
+            throw new StepFailure('disk_full', `The disk is full: the archive could not grow (${msg}). Free some space, then retry the job.`, { resumeFrom: 'importing', pause: true });
+          }
           if (++errors >= 3) throw new StepFailure('import_failed', `the archive could not import the file: ${(err as Error).message}`, { resumeFrom: 'importing' });
           await sleep(backoff(errors, this.limits.retryBaseMs, this.limits.retryMaxMs), signal);
         }

@@ -11,7 +11,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { StreamChat } from 'stream-chat';
+import type { StreamChat } from 'stream-chat';
 import type { ConnectionTestResult } from '../../../preload/contract.ts';
 import { redact } from '../log/redact.ts';
 
@@ -32,7 +32,9 @@ export interface TestConnectionOptions {
  * A server-side stream-chat client. The SDK lets STREAM_LOCAL_TEST_HOST / STREAM_LOCAL_TEST_RUN
  * override any baseURL (toolchain.md): they are removed so the profile's URL is the one used.
  */
-export function serverClient(target: ConnectionTarget, timeoutMs: number): StreamChat {
+export async function serverClient(target: ConnectionTarget, timeoutMs: number): Promise<StreamChat> {
+  // Loaded on first use: the SDK takes ~0.3 s to import, which `profile list` or app start-up need not pay.
+  const { StreamChat } = await import('stream-chat');
   delete process.env.STREAM_LOCAL_TEST_HOST;
   delete process.env.STREAM_LOCAL_TEST_RUN;
   return new StreamChat(target.apiKey, target.secret, {
@@ -64,7 +66,7 @@ export async function testConnection(target: ConnectionTarget, opts: TestConnect
     took_ms: Date.now() - started,
   });
   try {
-    await serverClient(target, timeoutMs).getRateLimits({ serverSide: true, endpoints: ['QueryChannels'] });
+    await (await serverClient(target, timeoutMs)).getRateLimits({ serverSide: true, endpoints: ['QueryChannels'] });
     return done('ok', `Connected to ${host}: the API key and secret are valid.`);
   } catch (err) {
     const e = (err ?? {}) as SdkErrorShape;

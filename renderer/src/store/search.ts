@@ -2,7 +2,7 @@ import type { ContractError, SearchFacets, SearchHit, SearchSort } from '../../.
 import { type SliceCreator } from './types.ts';
 
 /** Quiet time after the last keystroke before searching (part of the ≤150 ms refresh budget). */
-export const SEARCH_DEBOUNCE_MS = 90;
+export const SEARCH_DEBOUNCE_MS = 60;
 export const SEARCH_PAGE = 100;
 
 export interface Suggestion {
@@ -85,7 +85,8 @@ export const createSearchSlice: SliceCreator<SearchSlice> = (api) => (set, get) 
         return;
       }
       set({ searching: true });
-      const out = await api.call('archive.search', { query: q, sort: get().sort, limit: SEARCH_PAGE, facets: true });
+      // Hits and count first; facets (a heavier aggregate on broad queries) follow in their own call.
+      const out = await api.call('archive.search', { query: q, sort: get().sort, limit: SEARCH_PAGE });
       if (mine !== seq) return; // typing moved on
       if (!out.ok) {
         set({ searching: false, searchError: out.error, resultQuery: q });
@@ -98,10 +99,14 @@ export const createSearchSlice: SliceCreator<SearchSlice> = (api) => (set, get) 
         hits: r.hits,
         total: r.total,
         tookMs: r.took_ms,
-        facets: r.facets ?? null,
+        facets: null,
         nextCursor: r.next_cursor,
         resultQuery: q,
       });
+      if (r.total > 0) {
+        const f = await api.call('archive.facets', { query: q });
+        if (mine === seq && f.ok) set({ facets: f.value });
+      }
     },
 
     setSort(sort) {

@@ -14,7 +14,7 @@ import { readLines } from './read-lines.ts';
 import { readV1 } from './read-v1.ts';
 import { readUserDocument } from './read-user-document.ts';
 
-const { path, detection, batchSize = 4000, maxInFlight = 3, knownSha256, evidenceDir } = workerData as {
+const { path, detection, batchSize = 2000, maxInFlight = 2, knownSha256, evidenceDir } = workerData as {
   path: string; detection: Detection; batchSize?: number; maxInFlight?: number; knownSha256?: string; evidenceDir: string;
 };
 const port = parentPort!;

@@ -105,6 +105,9 @@ try {
     console.error('bench:export FAILED the target');
     process.exitCode = 1;
   }
+} catch (err) {
+  console.error(`bench:export failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
 } finally {
   client.close();
   worker.postMessage({ type: 'close' });

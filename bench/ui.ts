@@ -139,20 +139,24 @@ async function typeAndMeasure(page: Page, query: string): Promise<number> {
   await box.fill('');
   await page.waitForTimeout(300);
   await page.evaluate(() => {
-    const w = window as unknown as { __lastKey: number; __done: number };
+    const w = window as unknown as { __lastKey: number; __shown: number[] };
     w.__lastKey = 0;
-    w.__done = 0;
+    w.__shown = [];
     document.addEventListener('keydown', () => (w.__lastKey = performance.now()), { capture: true });
     const el = document.querySelector('.result-count')!;
     new MutationObserver(() => {
-      if (/results? ·/.test(el.textContent ?? '') && w.__lastKey && !w.__done) w.__done = performance.now();
+      if (/results? ·/.test(el.textContent ?? '')) w.__shown.push(performance.now());
     }).observe(el, { childList: true, subtree: true, characterData: true });
   });
   await box.pressSequentially(query, { delay: 35 });
-  await page.waitForFunction(() => (window as unknown as { __done: number }).__done > 0, null, { timeout: 10_000 });
+  // The refresh that counts is the first one after the last keystroke (earlier ones belong to prefixes).
+  await page.waitForFunction(() => {
+    const w = window as unknown as { __lastKey: number; __shown: number[] };
+    return w.__shown.some((t) => t > w.__lastKey);
+  }, null, { timeout: 30_000 });
   return page.evaluate(() => {
-    const w = window as unknown as { __lastKey: number; __done: number };
-    return w.__done - w.__lastKey;
+    const w = window as unknown as { __lastKey: number; __shown: number[] };
+    return w.__shown.find((t) => t > w.__lastKey)! - w.__lastKey;
   });
 }
 

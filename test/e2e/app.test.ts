@@ -4,6 +4,7 @@
  * → open a hit in its conversation → open a thread; axe on every screen; screenshots of every
  * screen into docs/screenshots/.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -31,7 +32,14 @@ describe.skipIf(!hasChromium)('Archivist in the browser', () => {
   }
 
   beforeAll(async () => {
-    if (!rendererBuilt()) throw new Error('Build the renderer first: npm run build:renderer');
+    // A fresh clone has no dist/: build the renderer once (vite, a few seconds).
+    if (!rendererBuilt()) {
+      const r = spawnSync(process.execPath, [path.resolve(import.meta.dirname, '../../node_modules/vite/bin/vite.js'), 'build', '--logLevel', 'warn'], {
+        cwd: path.resolve(import.meta.dirname, '../..'),
+        stdio: 'inherit',
+      });
+      if (r.status !== 0 || !rendererBuilt()) throw new Error('Building the renderer failed (npm run build:renderer)');
+    }
     fs.mkdirSync(SHOTS, { recursive: true });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archivist-e2e-'));
     app = await startBrowserMode({

@@ -77,5 +77,5 @@ describeIf(gate, 'secrets never leave the keychain (profile CLI)', () => {
       const hits = scanForSecret(secret, sources);
       expect(hits, `${label} found in: ${hits.map((h) => `${h.where} [${h.form}] ${h.context}`).join(' | ')}`).toEqual([]);
     }
-  });
+  }, 180_000); // 17 CLI processes at ~0.5-1.5 s of start-up each on a busy 2-core machine
 });

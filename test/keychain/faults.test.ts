@@ -62,7 +62,7 @@ async function gone(pid: number): Promise<boolean> {
 
 describeIf(toolsGate(), 'keychain unavailable', () => {
   it('no session bus and no DISPLAY: unavailable, fast, with the Linux remedy', async () => {
-    const s = store(envWithoutSession());
+    const s = store(envWithoutSession(), 10_000);
     for (const call of [() => s.probe(), () => s.set(randomUUID(), 'a-secret-value-1'), () => s.get(randomUUID()), () => s.delete(randomUUID())]) {
       const e = await failure(call());
       expect(e.kind).toBe('unavailable');
@@ -71,7 +71,7 @@ describeIf(toolsGate(), 'keychain unavailable', () => {
       expect(e.remedy).toMatch(/dbus-run-session/);
       expect(e.code).toBe('keychain');
       expect(e.userMessage).toBe(`${e.message} ${e.remedy}`);
-      expect(e.ms).toBeLessThan(1500);
+      expect(e.ms).toBeLessThan(5000); // an answer, not the 10 s time limit
     }
   });
 
@@ -182,16 +182,16 @@ describeIf(toolsGate(), 'the CLI when the keychain fails', () => {
   it('no bus: `profile add` fails fast with the remedy and creates nothing (no plaintext fallback)', async () => {
     const dir = tempDir();
     const secret = `cli-nobus-${randomUUID()}`;
-    const env = envWithoutSession({ ARCHIVIST_DATA_DIR: dir });
+    const env = envWithoutSession({ ARCHIVIST_DATA_DIR: dir, ARCHIVIST_KEYCHAIN_TIMEOUT_MS: '30000' });
     const r = await runCli(['profile', 'add', '--name', 'Acme', '--api-key', 'k', '--secret-stdin'], { env, input: secret });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/keychain is not available/);
     expect(r.stderr).toMatch(/apt install gnome-keyring libsecret-1-0/);
-    expect(r.ms).toBeLessThan(10_000);
+    expect(r.ms).toBeLessThan(15_000);
     const list = await runCli(['profile', 'list', '--json'], { env });
     expect(JSON.parse(list.stdout)).toEqual({ profiles: [] });
     expect(scanForSecret(secret, { dirs: [dir], texts: { stdout: r.stdout, stderr: r.stderr, list: list.stdout } })).toEqual([]);
-  });
+  }, 60_000);
 
   it('a keychain that never answers: the CLI reports the timeout and exits, it does not hang', async () => {
     const kr = keyring({ locked: true, prompt: 'never-answers' });
@@ -202,6 +202,7 @@ describeIf(toolsGate(), 'the CLI when the keychain fails', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/did not answer in time/);
     expect(r.stderr).toMatch(/within 1\.5 s/);
-    expect(r.ms).toBeLessThan(8000);
-  });
+    // 1.5 s of waiting plus CLI start-up (slow on a loaded machine); a hang would hit the 20 s kill.
+    expect(r.ms).toBeLessThan(12_000);
+  }, 60_000);
 });

@@ -153,6 +153,10 @@ describe('identity, history and provenance', () => {
     const sha1 = r1.files[0].sha256, sha2 = r2.files[0].sha256;
     expect(files).toEqual(expect.arrayContaining([{ id: 'x1', sha: sha1 }, { id: 'x2', sha: sha1 }, { id: 'x2', sha: sha2 }, { id: 'x3', sha: sha2 }]));
     expect(files).toHaveLength(4);
+    // Per-file completeness counts: each file accounts for the messages it held.
+    expect(await archive.fileMessageCounts(sha1)).toEqual({ channels: { [general.cid]: 2 }, users: { alice: 1, bob: 1 } });
+    expect(await archive.fileMessageCounts(sha2)).toEqual({ channels: { [general.cid]: 2 }, users: { alice: 1, bob: 1 } });
+    expect(await archive.fileMessageCounts('0'.repeat(64))).toBeNull();
   });
 
   it('keeps every distinct version of an edited message and shows the latest, whatever the import order', async () => {
@@ -165,6 +169,8 @@ describe('identity, history and provenance', () => {
     await archive.importFiles([file('v3.ndjson', v3)]);
     const r = await archive.importFiles([file('v1.ndjson', v1), file('v2.ndjson', v2), file('v2-again.ndjson', { ...v2, reply_count: 0 })]);
     expect(r.files.map((f) => f.new_versions)).toEqual([1, 1, 0]);
+    // Every file that held a version still accounts for the message.
+    for (const f of r.files) expect((await archive.fileMessageCounts(f.sha256))!.channels[general.cid]).toBe(1);
     const versions = await archive.versions('e1');
     expect(versions.map((v) => [v.text, v.deleted])).toEqual([['Meet at 6pm', true], ['Meet at 5pm', false], ['Meet at 6pm', false]]);
     const [m] = (await archive.context({ message_id: 'e1', before: 0, after: 0 })).messages;

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clearRegisteredSecrets, createLogger, logFilePath, redact, registerSecret, REDACTED } from '../../main/core/log/index.ts';
-import { serverClient } from '../../main/core/profiles/index.ts';
+import { StreamChat } from 'stream-chat';
 
 let dir: string;
 beforeEach(() => {
@@ -86,7 +86,7 @@ describe('logger', () => {
     const secret = 'never-registered-secret-0123456789';
     let caught: unknown;
     try {
-      await (await serverClient({ apiKey: 'k', secret, baseUrl: 'http://127.0.0.1:9' }, 2000)).getRateLimits();
+      await new StreamChat('k', secret, { baseURL: 'http://127.0.0.1:9', timeout: 2000 }).getRateLimits();
     } catch (e) {
       caught = e;
     }

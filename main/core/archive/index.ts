@@ -42,6 +42,8 @@ export interface Archive {
   channels(opts?: { query?: string; limit?: number; offset?: number }): Promise<ChannelSummary[]>;
   users(opts?: { query?: string; limit?: number }): Promise<{ id: string; name: string | null; role: string | null }[]>;
   evidence(): Promise<EvidenceFileView[]>;
+  /** Messages one imported file held, per channel and per user (null: not fully imported). */
+  fileMessageCounts(sha256: string): Promise<{ channels: Record<string, number>; users: Record<string, number> } | null>;
   stats(): Promise<ArchiveStats>;
   /** Forgets cached result totals (benchmarks measure cold queries with it). */
   dropCaches(): Promise<void>;
@@ -172,6 +174,7 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
     channels: (o) => read('channels', o ?? {}),
     users: (o) => read('users', o ?? {}),
     evidence: () => read('evidence'),
+    fileMessageCounts: (sha256) => read('fileMessageCounts', { sha256 }),
     stats: () => read('stats'),
     async dropCaches() {
       await Promise.all(conns.map((c) => c.call('invalidate')));

@@ -201,6 +201,29 @@ export class Reader {
     ).all({ q, limit }) as any[];
   }
 
+  /**
+   * Messages of one imported file per channel and per user (the file held them: newest version
+   * or a sighting). null when the file was never fully imported. For completeness reports.
+   */
+  fileMessageCounts(sha256: string): { channels: Record<string, number>; users: Record<string, number> } | null {
+    const f = this.db.prepare(`SELECT id FROM files WHERE sha256 = ? AND status = 'complete'`).get(sha256) as { id: number } | undefined;
+    if (!f) return null;
+    const rows = this.db.prepare(
+      `SELECT c.cid, u.id AS uid, count(*) AS n FROM (
+         SELECT tkey FROM messages WHERE file_id = @id
+         UNION SELECT message_rowid FROM message_sightings WHERE file_id = @id) k
+       JOIN messages m ON m.tkey = k.tkey JOIN channels c ON c.pk = m.channel_pk LEFT JOIN users u ON u.pk = m.user_pk
+       GROUP BY c.cid, u.id`,
+    ).all({ id: f.id }) as { cid: string; uid: string | null; n: number }[];
+    const channels: Record<string, number> = {};
+    const users: Record<string, number> = {};
+    for (const r of rows) {
+      channels[r.cid] = (channels[r.cid] ?? 0) + r.n;
+      if (r.uid) users[r.uid] = (users[r.uid] ?? 0) + r.n;
+    }
+    return { channels, users };
+  }
+
   evidence(): EvidenceFileView[] {
     return this.db.prepare(
       `SELECT sha256, path, size, format, coalesce(imported_at, started_at) AS imported_at, messages, rejected FROM files ORDER BY id`,

@@ -127,6 +127,8 @@ export const archiveMigrations: Migration[] = [
         -- one over 36-character ids, which matters for random inserts at millions of messages.
         CREATE INDEX messages_id ON messages(id_hash);
         CREATE INDEX messages_channel ON messages(channel_pk, tkey);
+        -- Per-file completeness checks; appended in order during an import (cheap).
+        CREATE INDEX messages_file ON messages(file_id);
         CREATE INDEX messages_parent ON messages(parent_id, tkey) WHERE parent_id IS NOT NULL;
         -- New messages not yet in messages_fts: indexed in tkey order at the end of an import
         -- (FTS5 merges are far cheaper for ascending rowids), and after a crash on next open.
@@ -147,7 +149,7 @@ export const archiveMigrations: Migration[] = [
           PRIMARY KEY (message_rowid, version)
         ) WITHOUT ROWID;
 
-        -- Further files (beyond messages.file_id, the first) that contained a message.
+        -- Further files (beyond messages.file_id, the file of the newest version) that contained a message.
         CREATE TABLE message_sightings (
           message_rowid INTEGER NOT NULL,
           file_id INTEGER NOT NULL,

@@ -60,6 +60,7 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
   channels: (a) => reader.channels(a ?? {}),
   users: (a) => reader.users(a ?? {}),
   evidence: () => reader.evidence(),
+  fileMessageCounts: (a: { sha256: string }) => reader.fileMessageCounts(a.sha256),
   stats: () => reader.stats(dbPath),
   close: () => {
     db.close();

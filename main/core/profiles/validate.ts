@@ -9,7 +9,6 @@ export const PROFILE_KINDS = ['stream', 'sandbox'] as const;
 export type ProfileKind = (typeof PROFILE_KINDS)[number];
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 export const isProfileId = (s: string) => UUID.test(s);

@@ -251,6 +251,8 @@ export class ArchiveWriter {
     this.counts.new_versions++;
     const incomingNewer = !cur.updated_at || !m.updated_at || m.updated_at >= cur.updated_at;
     if (incomingNewer) {
+      // messages.file_id moves to this file (it holds the newest version): keep the old file as a sighting.
+      if (cur.file_id !== this.fileId) s.sighting.run(cur.rowid, cur.file_id);
       const meta = metaTokens(cur.user_pk, cur.channel_pk, m.flags | FLAG.edited, versions);
       s.msgUpd.run(m.type, m.text, m.att_text, meta, m.updated_at, m.deleted_at, m.flags | FLAG.edited, m.reply_count, m.hash, versions,
         this.fileId, m.raw_off, m.raw_len, m.raw, cur.rowid);

@@ -28,6 +28,7 @@ if (!fs.existsSync(path.join(dataDir, 'ready'))) {
 
 // Terms from the archive's own vocabulary, by how many messages contain them.
 const db = new Database(path.join(dataDir, 'archive.db'), { readonly: true });
+db.prepare('ATTACH DATABASE ? AS ftsdb').run(path.join(dataDir, 'fts.db'));
 const total = (db.prepare('SELECT count(*) n FROM messages').get() as { n: number }).n;
 const vocab = db.prepare(`SELECT term, doc FROM fts_vocab WHERE col = 'text' AND length(term) >= 4 AND term GLOB '[a-z]*' ORDER BY doc DESC`).all() as { term: string; doc: number }[];
 const common = vocab.filter((v) => v.doc > total * 0.05).slice(0, 4).map((v) => v.term);

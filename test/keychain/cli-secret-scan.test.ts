@@ -12,7 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../main/sandbox/server/index.ts';
 import { KeytarSecretStore } from '../../main/core/secrets/index.ts';
-import { describeIf, runCli, sessionKeychain, type CliRun } from './helpers.ts';
+import { describeIf, killStrayClis, runCli, sessionKeychain, type CliRun } from './helpers.ts';
 import { scanForSecret, scannedFiles } from './secret-scan.ts';
 
 const gate = await sessionKeychain();
@@ -26,6 +26,7 @@ describeIf(gate, 'secrets never leave the keychain (profile CLI)', () => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archivist-secret-scan-'));
   });
   afterAll(async () => {
+    killStrayClis();
     await store.close();
     await sandbox?.close();
     fs.rmSync(dir, { recursive: true, force: true });

@@ -13,11 +13,12 @@ import { afterEach, expect, it } from 'vitest';
 import { KeychainError, KeytarSecretStore } from '../../main/core/secrets/index.ts';
 import { ProfileService } from '../../main/core/profiles/index.ts';
 import { openStateDb } from '../../main/core/state/index.ts';
-import { describeIf, envWithoutSession, runCli, startIsolatedKeyring, toolsGate, type IsolatedKeyring } from './helpers.ts';
+import { describeIf, envWithoutSession, killStrayClis, runCli, startIsolatedKeyring, toolsGate, type IsolatedKeyring } from './helpers.ts';
 import { scanForSecret } from './secret-scan.ts';
 
 const cleanups: Array<() => unknown> = [];
 afterEach(async () => {
+  killStrayClis();
   while (cleanups.length) await cleanups.pop()!();
 });
 const keyring = (opts: Parameters<typeof startIsolatedKeyring>[0]): IsolatedKeyring => {

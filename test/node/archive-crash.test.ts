@@ -45,6 +45,7 @@ function runChild(dataDir: string, killAfter?: number): Promise<{ killed: boolea
 
 function check(dataDir: string) {
   const db = new Database(path.join(dataDir, 'archive.db'), { readonly: true });
+  db.prepare('ATTACH DATABASE ? AS ftsdb').run(path.join(dataDir, 'fts.db'));
   try {
     return {
       integrity: db.pragma('integrity_check', { simple: true }),

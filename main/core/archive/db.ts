@@ -2,30 +2,45 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from '../db/migrate.ts';
-import { archiveMigrations } from './schema.ts';
-import { flushPendingFts } from './search/pending.ts';
+import { archiveMigrations, ftsMigrations } from './schema.ts';
 
 export type ArchiveDb = Database.Database;
 
-/**
- * Opens the archive database with the settings every connection needs: WAL (readers never block
- * the importer, a killed process leaves a consistent file), NORMAL sync (durable at checkpoints,
- * safe in WAL), a bounded page cache (peak RSS budget), and the schema migrated.
- */
-export function openArchiveDb(file: string, opts: { readonly?: boolean; cacheMb?: number } = {}): ArchiveDb {
-  if (!opts.readonly) fs.mkdirSync(path.dirname(file), { recursive: true });
-  const db = new Database(file, { readonly: false, fileMustExist: !!opts.readonly });
+/** fts.db sits next to archive.db. */
+export const ftsPathFor = (archivePath: string) => path.join(path.dirname(archivePath), 'fts.db');
+
+function tune(db: ArchiveDb, cacheMb: number) {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('busy_timeout = 10000');
-  db.pragma(`cache_size = -${(opts.cacheMb ?? 48) * 1024}`);
+  db.pragma(`cache_size = -${cacheMb * 1024}`);
   db.pragma('temp_store = MEMORY');
+}
+
+/**
+ * Opens archive.db with the settings every connection needs: WAL (readers never block the
+ * importer, a killed process leaves a consistent file), NORMAL sync (durable at checkpoints, safe
+ * in WAL), a bounded page cache (peak RSS budget), and both schemas migrated.
+ *
+ * `attachFts` attaches the search index (fts.db) as `ftsdb` for reading. The import connection
+ * must not attach it: BEGIN IMMEDIATE would then also lock fts.db against the indexer.
+ */
+export function openArchiveDb(file: string, opts: { cacheMb?: number; attachFts?: boolean } = {}): ArchiveDb {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  tune(db, opts.cacheMb ?? 48);
   db.pragma('foreign_keys = OFF');
-  if (!opts.readonly) {
-    migrate(db, archiveMigrations);
-    // An import killed before its end left messages not yet indexed: index them now.
-    if (db.prepare('SELECT 1 FROM fts_pending LIMIT 1').get()) flushPendingFts(db);
-  }
-  if (opts.readonly) db.pragma('query_only = ON');
+  migrate(db, archiveMigrations);
+  const fts = openFtsDb(ftsPathFor(file), 8);
+  fts.close();
+  if (opts.attachFts) db.prepare('ATTACH DATABASE ? AS ftsdb').run(ftsPathFor(file));
+  return db;
+}
+
+/** Opens (creating and migrating) the search index database. */
+export function openFtsDb(file: string, cacheMb = 32): ArchiveDb {
+  const db = new Database(file);
+  tune(db, cacheMb);
+  migrate(db, ftsMigrations);
   return db;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { dataPaths } from '../paths.ts';
+import { ftsPathFor } from './db.ts';
 import type { Compiled } from './search/compile.ts';
 import type { RankedRow } from './search/search.ts';
 import type {
@@ -50,7 +51,10 @@ export interface Archive {
   close(): Promise<void>;
 }
 
-const workerUrl = new URL('./worker.ts', import.meta.url);
+// Worker entry points sit next to this module (.ts when run from source, .js when built).
+const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const workerUrl = new URL(`./worker${ext}`, import.meta.url);
+const indexerUrl = new URL(`./indexer${ext}`, import.meta.url);
 
 class Conn {
   private w: Worker;
@@ -58,9 +62,11 @@ class Conn {
   private pending = new Map<number, { resolve: (v: any) => void; reject: (e: Error) => void; onEvent?: (d: any) => void }>();
   busy = 0;
   ready: Promise<void>;
+  /** Events not tied to a request (the indexer's "indexed"). */
+  onEvent?: (m: any) => void;
 
-  constructor(dbPath: string, cacheMb: number, evidenceDir: string) {
-    this.w = new Worker(workerUrl, { workerData: { dbPath, cacheMb, evidenceDir }, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
+  constructor(url: URL, workerData: Record<string, unknown>) {
+    this.w = new Worker(url, { workerData, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
     this.ready = new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(new ArchiveError('open_failed', `The archive could not be opened: ${err.message}`));
       this.w.once('error', onError);
@@ -72,11 +78,12 @@ class Conn {
           return;
         }
         const p = this.pending.get(m.id);
-        if (!p) return;
         if (m.event) {
-          p.onEvent?.(m.data);
+          if (m.id === undefined) this.onEvent?.(m);
+          else p?.onEvent?.(m);
           return;
         }
+        if (!p) return;
         this.pending.delete(m.id);
         this.busy--;
         if (m.ok) p.resolve(m.result);
@@ -100,6 +107,11 @@ class Conn {
     });
   }
 
+  /** Fire-and-forget message (no reply expected). */
+  post(op: string) {
+    this.w.postMessage({ op });
+  }
+
   async terminate() {
     await this.w.terminate();
   }
@@ -115,12 +127,17 @@ const SPLIT_ABOVE = 20_000;
 export async function openArchive(dataDir: string, opts: { readers?: number } = {}): Promise<Archive> {
   const { archiveDb, evidenceDir } = dataPaths(dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
-  const first = new Conn(archiveDb, 48, evidenceDir);
-  await first.ready; // migrations run once, here, before any reader opens the file
+  const first = new Conn(workerUrl, { dbPath: archiveDb, cacheMb: 48, evidenceDir, writer: true });
+  await first.ready; // migrations run once, here, before any other thread opens the files
   const extra = Math.max(0, (opts.readers ?? Math.min(2, os.availableParallelism())) - 1);
-  const others = Array.from({ length: extra }, () => new Conn(archiveDb, 32, evidenceDir));
-  await Promise.all(others.map((c) => c.ready));
+  const others = Array.from({ length: extra }, () => new Conn(workerUrl, { dbPath: archiveDb, cacheMb: 32, evidenceDir }));
+  const indexer = new Conn(indexerUrl, { dbPath: archiveDb, ftsPath: ftsPathFor(archiveDb) });
+  await Promise.all([...others.map((c) => c.ready), indexer.ready]);
   const conns = [first, ...others];
+  // Totals cached by readers are stale once the index moved on.
+  indexer.onEvent = (m) => {
+    if (m.event === 'indexed') for (const c of conns) void c.call('invalidate').catch(() => undefined);
+  };
   const readerPick = () => conns.reduce((a, b) => (b.busy < a.busy ? b : a), others[0] ?? first);
   let closed = false;
   const read = <T>(op: string, args?: unknown) => {
@@ -130,8 +147,13 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
 
   const archive: Archive = {
     async importFiles(paths, o = {}) {
-      const summary = await first.call<ImportSummary>('import', { paths, provenance: o.provenance, sha256: o.sha256 }, o.onProgress);
-      await Promise.all(others.map((c) => c.call('invalidate')));
+      const summary = await first.call<ImportSummary>('import', { paths, provenance: o.provenance, sha256: o.sha256 }, (m) => {
+        if (m.event === 'committed') indexer.post('kick');
+        else if (m.event === 'progress') o.onProgress?.(m.data);
+      });
+      // Return once everything imported is searchable.
+      await indexer.call('catchUp');
+      await Promise.all(conns.map((c) => c.call('invalidate')));
       return summary;
     },
     async search(req) {
@@ -182,7 +204,7 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
     async close() {
       if (closed) return;
       closed = true;
-      await Promise.all(conns.map(async (c) => {
+      await Promise.all([...conns, indexer].map(async (c) => {
         await c.call('close').catch(() => undefined);
         await c.terminate();
       }));

@@ -6,8 +6,8 @@ import type { Migration } from '../db/migrate.ts';
  *   FTS rowid, so FTS rowid order is time order: newest-first and date filters are rowid
  *   walks/ranges in FTS5. The table itself is appended in import order (seq) — random inserts
  *   into a time-ordered gigabyte table would dominate import time.
- * - messages_fts is a contentless FTS5 table (text, att_text, meta) with deletes; `meta` holds
- *   filter tokens (u<user>, c<channel>, flags) so filters intersect doclists inside FTS5.
+ * - the full-text index lives in its own file, fts.db (fts-schema.ts), written by the indexer
+ *   thread on another core while the importer writes this one; it is rebuildable from here.
  * - every table that refers to a message uses its tkey (named message_rowid for history).
  * - nothing in the evidence is lost: small entities keep their raw JSON; messages and reaction
  *   lines keep (file_id, raw_off, raw_len) into the immutable evidence copy of their file.
@@ -99,7 +99,7 @@ export const archiveMigrations: Migration[] = [
         ) WITHOUT ROWID;
 
         CREATE TABLE messages (
-          seq INTEGER PRIMARY KEY,
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
           tkey INTEGER NOT NULL UNIQUE,
           id TEXT NOT NULL,
           id_hash INTEGER NOT NULL,
@@ -130,9 +130,9 @@ export const archiveMigrations: Migration[] = [
         -- Per-file completeness checks; appended in order during an import (cheap).
         CREATE INDEX messages_file ON messages(file_id);
         CREATE INDEX messages_parent ON messages(parent_id, tkey) WHERE parent_id IS NOT NULL;
-        -- New messages not yet in messages_fts: indexed in tkey order at the end of an import
-        -- (FTS5 merges are far cheaper for ascending rowids), and after a crash on next open.
-        CREATE TABLE fts_pending (tkey INTEGER PRIMARY KEY);
+        -- Messages whose searchable content changed after they were indexed: the indexer
+        -- re-indexes them (it owns fts.db; this queue is how the writer talks to it).
+        CREATE TABLE fts_updates (id INTEGER PRIMARY KEY AUTOINCREMENT, tkey INTEGER NOT NULL);
 
         CREATE TABLE message_versions (
           message_rowid INTEGER NOT NULL,
@@ -211,16 +211,36 @@ export const archiveMigrations: Migration[] = [
           PRIMARY KEY (kind, pk, file_id)
         ) WITHOUT ROWID;
 
+
+      `);
+    },
+  },
+];
+
+/** fts.db: the search index, owned by the indexer thread, attached read-only as `ftsdb` by readers. */
+export const ftsMigrations: Migration[] = [
+  {
+    version: 1,
+    name: 'fts index',
+    up: (db) => {
+      db.exec(`
+        -- Contentless (texts live in archive.db) with deletes. meta holds filter tokens
+        -- (fany c<channel> u<user> fatt freact freply fdel fedit fpin fsys) so filters intersect
+        -- doclists inside FTS5 and totals stay exact and cheap.
         CREATE VIRTUAL TABLE messages_fts USING fts5(
           text, att_text, meta,
           content='', contentless_delete=1,
           tokenize='unicode61 remove_diacritics 2',
           prefix='3'
         );
-        -- Distinct indexed terms, trigram-indexed, for substring (*part*) and CJK search.
+        INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', 'bm25(1.0, 0.5, 0.0)');
         CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(messages_fts, 'col');
+        -- Distinct indexed words, trigram-indexed, for substring (*part*) and CJK search.
         CREATE VIRTUAL TABLE terms_tri USING fts5(term, tokenize='trigram remove_diacritics 1', detail='none');
         CREATE TABLE terms_seen (term TEXT PRIMARY KEY) WITHOUT ROWID;
+        -- How far the index has caught up with archive.db (messages.seq, fts_updates.id).
+        CREATE TABLE indexer_state (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
+        INSERT INTO indexer_state VALUES ('seq', 0), ('upd', 0);
       `);
     },
   },

@@ -11,10 +11,11 @@ import { SearchEngine } from './search/search.ts';
 import type { Compiled } from './search/compile.ts';
 import type { ImportSummary } from './types.ts';
 
-const { dbPath, cacheMb, evidenceDir } = workerData as { dbPath: string; cacheMb?: number; evidenceDir: string };
-const db = openArchiveDb(dbPath, { cacheMb });
-// Ranking uses bm25 with the meta (filter-token) column weighted 0.
-db.prepare(`INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', 'bm25(1.0, 0.5, 0.0)')`).run();
+const { dbPath, cacheMb, evidenceDir, writer } = workerData as { dbPath: string; cacheMb?: number; evidenceDir: string; writer?: boolean };
+// Reads go through a connection with the search index (fts.db) attached; imports through one
+// without it, so an import transaction never locks the index the indexer thread is writing.
+const db = openArchiveDb(dbPath, { cacheMb, attachFts: true });
+const importDb = writer ? openArchiveDb(dbPath, { cacheMb: 16 }) : null;
 const engine = new SearchEngine(db);
 const reader = new Reader(db);
 const port = parentPort!;
@@ -25,8 +26,10 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
   async import(args: { paths: string[]; provenance?: Record<string, unknown>; sha256?: string }, id) {
     const summary: ImportSummary = { files: [], refused: [], rejected: [] };
     for (const p of args.paths) {
-      const r = await importFile(db, p, {
+      if (!importDb) throw new Error('this archive connection does not import');
+      const r = await importFile(importDb, p, {
         evidenceDir,
+        onCommitted: () => port.postMessage({ id, event: 'committed' }),
         provenance: args.provenance,
         sha256: args.paths.length === 1 ? args.sha256 : undefined,
         onProgress: (progress) => port.postMessage({ id, event: 'progress', data: progress }),
@@ -51,6 +54,7 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
   hydrate: (a: { rowids: number[]; compiled: Compiled }) => engine.hydrate(a.rowids, a.compiled),
   facets: (a: { query: string }) => engine.facets(engine.compile(a.query)),
   rowidBounds: () => db.prepare('SELECT min(tkey) AS lo, max(tkey) AS hi, count(*) AS n FROM messages').get(),
+  maxSeq: () => db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) AS n").pluck().get(),
   invalidate: () => engine.invalidate(),
   context: (a) => reader.context(a),
   channelPage: (a) => reader.channelPage(a),
@@ -63,6 +67,7 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
   fileMessageCounts: (a: { sha256: string }) => reader.fileMessageCounts(a.sha256),
   stats: () => reader.stats(dbPath),
   close: () => {
+    importDb?.close();
     db.close();
     return true;
   },

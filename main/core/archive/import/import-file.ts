@@ -5,8 +5,6 @@ import type { ImportFileResult, ImportProgress, LineShape, RefusedFile, Rejectio
 import { RefusedFileError, detectExport } from './detect.ts';
 import type { Batch } from './records.ts';
 import { ArchiveWriter } from './writer.ts';
-import { refreshTerms } from '../search/terms.ts';
-import { flushPendingFts } from '../search/pending.ts';
 
 export interface ImportOptions {
   /** Where evidence copies live (`<dataDir>/evidence`). */
@@ -16,11 +14,13 @@ export interface ImportOptions {
   provenance?: Record<string, unknown>;
   /** When the caller already knows the file's SHA-256 (evidence store), skip re-hashing. */
   sha256?: string;
+  /** Called after each commit (the indexer can pick the new messages up). */
+  onCommitted?: () => void;
 }
 
 type FileRow = { id: number; status: string } & Record<string, unknown>;
 
-const parseWorkerUrl = new URL('./parse-worker.ts', import.meta.url);
+const parseWorkerUrl = new URL(`./parse-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 function resultFromRow(row: Record<string, any>, filePath: string, already: boolean): ImportFileResult {
   return {
@@ -57,7 +57,6 @@ export async function importFile(
   let fileId = 0;
   let totalBytes = 0;
   let writeMs = 0;
-  let ftsMs = 0;
   let firstBatchAt = 0;
   // Several parser batches share one transaction: FTS5 flushes a segment per commit, so larger
   // commits mean far less merge work. A crash loses at most the open transaction, and the
@@ -89,6 +88,7 @@ export async function importFile(
     if (open) db.exec('COMMIT');
     open = false;
     sinceCommit = 0;
+    opts.onCommitted?.();
   };
 
   return await new Promise((resolve, reject) => {
@@ -151,10 +151,6 @@ export async function importFile(
           bytes_per_second: elapsed > 0 ? Math.round(b.bytes / elapsed) : 0,
         });
         if (!m.final) return;
-        writeBatch(writer, { users: [], channels: [], members: [], messages: [], reactions: [], reads: [], others: [], rejects: [], lines: b.lines, bytes: b.bytes });
-        const tFts = performance.now();
-        flushPendingFts(db);
-        ftsMs = performance.now() - tFts;
         commit();
         const c = writer.counts;
         const took = Date.now() - started;
@@ -162,10 +158,8 @@ export async function importFile(
             channels=?, users=?, members=?, reactions=?, attachments=?, reads=?, rejected=?, took_ms=? WHERE id=?`)
           .run(new Date().toISOString(), m.shape, m.evidencePath, b.lines, c.messages, c.new_messages, c.new_versions, c.channels, c.users,
             c.members, c.reactions, c.attachments, c.reads, c.rejected, took, fileId);
-        const tTerms = performance.now();
-        refreshTerms(db);
         if (process.env.ARCHIVIST_IMPORT_TIMINGS) {
-          console.error(`[import] total ${took} ms, first batch at ${firstBatchAt} ms, writer busy ${writeMs.toFixed(0)} ms, fts flush ${ftsMs.toFixed(0)} ms, terms ${(performance.now() - tTerms).toFixed(0)} ms`);
+          console.error(`[import] total ${took} ms, first batch at ${firstBatchAt} ms, writer busy ${writeMs.toFixed(0)} ms`);
         }
         const row = db.prepare('SELECT * FROM files WHERE id = ?').get(fileId) as Record<string, unknown>;
         const rejected = (db.prepare('SELECT line, offset, reason FROM rejections WHERE file_id = ? ORDER BY line LIMIT 10000')

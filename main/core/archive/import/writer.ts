@@ -64,14 +64,11 @@ export class ArchiveWriter {
                  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
       msgGet: p(`SELECT tkey AS rowid, channel_pk, user_pk, type, text, att_text, meta, updated_at, deleted_at, flags, content_hash, versions,
                         file_id, raw_off, raw_len, raw FROM messages WHERE id_hash = ? AND id = ?`),
-      pendingIns: p('INSERT OR IGNORE INTO fts_pending (tkey) VALUES (?)'),
-      pendingHas: p('SELECT 1 FROM fts_pending WHERE tkey = ?'),
+      ftsUpdate: p('INSERT INTO fts_updates (tkey) VALUES (?)'),
       msgUpd: p(`UPDATE messages SET type=?, text=?, att_text=?, meta=?, updated_at=?, deleted_at=?, flags=?, reply_count=?,
                  content_hash=?, versions=?, file_id=?, raw_off=?, raw_len=?, raw=? WHERE tkey=?`),
       msgVersions: p('UPDATE messages SET versions=?, meta=?, flags = flags | 16 WHERE tkey=?'),
       msgMinor: p('UPDATE messages SET reply_count = max(reply_count, ?) WHERE tkey = ?'),
-      ftsIns: p('INSERT INTO messages_fts (rowid, text, att_text, meta) VALUES (?,?,?,?)'),
-      ftsDel: p('DELETE FROM messages_fts WHERE rowid = ?'),
       verHas: p('SELECT 1 FROM message_versions WHERE message_rowid = ? AND content_hash = ?'),
       verIns: p(`INSERT INTO message_versions (message_rowid, version, content_hash, type, text, updated_at, deleted_at, file_id, raw_off, raw_len, raw)
                  VALUES (?,?,?,?,?,?,?,?,?,?,?)`),
@@ -209,7 +206,6 @@ export class ArchiveWriter {
       const r = s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, meta, m.created_at, m.updated_at,
         m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
       if (r.changes === 1) {
-        s.pendingIns.run(rowid);
         this.counts.new_messages++;
         this.attachments(rowid, m, false);
         if (m.reactions) for (const x of m.reactions) this.reaction(x);
@@ -220,11 +216,9 @@ export class ArchiveWriter {
     }
   }
 
-  /** Replaces a message's FTS entry — unless it is still pending (the flush indexes the latest). */
-  private reindex(tkey: number, text: string, att: string | null, meta: string) {
-    if (this.s.pendingHas.get(tkey)) return;
-    this.s.ftsDel.run(tkey);
-    this.s.ftsIns.run(tkey, text, att, meta);
+  /** Asks the indexer to re-index a message whose searchable content changed. */
+  private reindex(tkey: number) {
+    this.s.ftsUpdate.run(tkey);
   }
 
   private existing(m: MessageRec, h: number) {
@@ -256,12 +250,12 @@ export class ArchiveWriter {
       const meta = metaTokens(cur.user_pk, cur.channel_pk, m.flags | FLAG.edited, versions);
       s.msgUpd.run(m.type, m.text, m.att_text, meta, m.updated_at, m.deleted_at, m.flags | FLAG.edited, m.reply_count, m.hash, versions,
         this.fileId, m.raw_off, m.raw_len, m.raw, cur.rowid);
-      this.reindex(cur.rowid, m.text, m.att_text, meta);
+      this.reindex(cur.rowid);
       this.attachments(cur.rowid, m, true);
     } else {
       const meta = metaTokens(cur.user_pk, cur.channel_pk, cur.flags | FLAG.edited, versions);
       s.msgVersions.run(versions, meta, cur.rowid);
-      if (meta !== cur.meta) this.reindex(cur.rowid, cur.text, cur.att_text, meta);
+      if (meta !== cur.meta) this.reindex(cur.rowid);
     }
   }
 }

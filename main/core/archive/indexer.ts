@@ -1,0 +1,110 @@
+/**
+ * The indexer thread: owns fts.db (the search index) and keeps it caught up with archive.db,
+ * on its own core while the importer writes. It indexes new messages in batches sorted by time
+ * key (FTS5 merges are far cheaper for ascending rowids), then re-indexes messages whose content
+ * changed (fts_updates). Its progress (messages.seq, fts_updates.id) is stored in fts.db in the
+ * same transaction as the index writes, so a kill at any moment loses nothing: the next start
+ * continues from there. Deleting fts.db rebuilds the index from scratch.
+ */
+import Database from 'better-sqlite3';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openFtsDb } from './db.ts';
+import { refreshTerms } from './search/terms.ts';
+
+const { dbPath, ftsPath } = workerData as { dbPath: string; ftsPath: string };
+const fts = openFtsDb(ftsPath, 48);
+const src = new Database(dbPath, { readonly: true, fileMustExist: true });
+src.pragma('busy_timeout = 10000');
+src.pragma('cache_size = -16384');
+const port = parentPort!;
+const BATCH = 50_000;
+
+const s = {
+  state: fts.prepare('SELECT v FROM indexer_state WHERE k = ?').pluck(),
+  setState: fts.prepare('UPDATE indexer_state SET v = ? WHERE k = ?'),
+  ins: fts.prepare('INSERT INTO messages_fts (rowid, text, att_text, meta) VALUES (?,?,?,?)'),
+  del: fts.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
+  newRows: src.prepare('SELECT seq, tkey, text, att_text, meta FROM messages WHERE seq > ? ORDER BY seq LIMIT ?'),
+  updates: src.prepare('SELECT id, tkey FROM fts_updates WHERE id > ? ORDER BY id LIMIT ?'),
+  current: src.prepare('SELECT seq, text, att_text, meta FROM messages WHERE tkey = ?'),
+  maxSeq: src.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)").pluck(),
+};
+
+type Row = { seq: number; tkey: number; text: string; att_text: string | null; meta: string };
+
+/** One bounded step; returns how much work it did. */
+function step(): number {
+  const seq = s.state.get('seq') as number;
+  const rows = s.newRows.all(seq, BATCH) as Row[];
+  if (rows.length) {
+    const last = rows[rows.length - 1].seq;
+    rows.sort((a, b) => a.tkey - b.tkey);
+    fts.transaction(() => {
+      for (const r of rows) s.ins.run(r.tkey, r.text, r.att_text, r.meta);
+      s.setState.run(last, 'seq');
+    })();
+    return rows.length;
+  }
+  const upd = s.state.get('upd') as number;
+  const ups = s.updates.all(upd, 10_000) as { id: number; tkey: number }[];
+  if (!ups.length) return 0;
+  fts.transaction(() => {
+    for (const u of ups) {
+      const cur = s.current.get(u.tkey) as Row | undefined;
+      if (!cur || cur.seq > seq) continue; // not indexed yet: the new-rows step indexes its latest text
+      s.del.run(u.tkey);
+      s.ins.run(u.tkey, cur.text, cur.att_text, cur.meta);
+    }
+    s.setState.run(ups[ups.length - 1].id, 'upd');
+  })();
+  return ups.length;
+}
+
+let running = false;
+let again = false;
+const waiters: { seq: number; resolve: () => void }[] = [];
+
+/** Catches up completely, then refreshes the substring vocabulary and tells the client. */
+function run() {
+  if (running) {
+    again = true;
+    return;
+  }
+  running = true;
+  try {
+    do {
+      again = false;
+      let did = 0;
+      for (let n = step(); n > 0; n = step()) did += n;
+      if (did > 0) {
+        refreshTerms(fts);
+        port.postMessage({ event: 'indexed', seq: s.state.get('seq') });
+      }
+    } while (again);
+  } catch (err) {
+    port.postMessage({ event: 'error', message: (err as Error).message });
+  } finally {
+    running = false;
+  }
+  const seq = s.state.get('seq') as number;
+  for (let i = waiters.length - 1; i >= 0; i--) {
+    if (waiters[i].seq <= seq) waiters.splice(i, 1)[0].resolve();
+  }
+}
+
+port.on('message', (m: { id?: number; op: string }) => {
+  if (m.op === 'kick') setImmediate(run);
+  else if (m.op === 'catchUp') {
+    // Wait until everything committed in archive.db so far is searchable.
+    const target = s.maxSeq.get() as number;
+    new Promise<void>((resolve) => waiters.push({ seq: target, resolve })).then(() => port.postMessage({ id: m.id, ok: true, result: true }));
+    setImmediate(run);
+  } else if (m.op === 'close') {
+    fts.close();
+    src.close();
+    port.postMessage({ id: m.id, ok: true, result: true });
+  }
+});
+setInterval(run, 1000).unref();
+setImmediate(run);
+port.postMessage({ ready: true });

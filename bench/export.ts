@@ -132,12 +132,28 @@ try {
     let firstLinkAt = Infinity;
     let start = 0;
     const timeline: string[][] = [];
+    const calls: string[] = [];
+    // --timeline: every Stream call's start and round trip, to see where the time goes.
+    const traced = new Proxy(client, {
+      get(target, prop, recv) {
+        const v = Reflect.get(target, prop, recv);
+        if (prop !== 'exportChannels' && prop !== 'getTask') return typeof v === 'function' ? v.bind(target) : v;
+        return async (...args: unknown[]) => {
+          const t = performance.now();
+          try {
+            return await (v as (...a: unknown[]) => Promise<unknown>).apply(target, args);
+          } finally {
+            calls.push(`${prop === 'getTask' ? 'poll' : 'EXPORT'} ${((t - start) / 1000).toFixed(2)}+${(performance.now() - t).toFixed(0)}ms`);
+          }
+        };
+      },
+    });
     const engine = createJobEngine({
       dataDir,
       db,
       archive: port,
       // The bench's client already holds the sandbox's credentials: no profile or keychain needed.
-      api: () => client,
+      api: () => (values.timeline ? traced : client),
       hooks: {
         onTransition: (job, from) => {
           (timeline[job.seq] ??= []).push(`${from}→${job.state} ${((performance.now() - start) / 1000).toFixed(2)}`);
@@ -171,7 +187,10 @@ try {
       const complete = report.complete && done.state === 'complete';
 
       header();
-      if (values.timeline) for (const [seq, ev] of timeline.entries()) if (ev) console.log(`  job ${String(seq).padStart(3)}: ${ev.join(', ')}`);
+      if (values.timeline) {
+        for (const [seq, ev] of timeline.entries()) if (ev) console.log(`  job ${String(seq).padStart(3)}: ${ev.join(', ')}`);
+        console.log(`  calls: ${calls.join(', ')}`);
+      }
       const l = engine.limits;
       console.log(`  engine limits: tasks in flight ${l.maxTasksInFlight}, downloads ${l.maxConcurrentDownloads}, imports ${l.maxConcurrentImports}, poll ${l.pollInitialMs}→${l.pollMaxMs} ms${l.pollInitialMs !== DEFAULT_LIMITS.pollInitialMs ? ' (not the default!)' : ''}`);
       const med = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArchiveError, openArchive, type Archive, type SearchRequest } from '../../main/core/archive/index.ts';
 import { createDataset } from '../../main/sandbox/data/index.ts';
@@ -244,6 +245,28 @@ describe('facets and pagination at scale', () => {
     expect((await big.search({ query: `(report OR budget) from:${topUser.key}` })).total).toBe(topUser.count);
     const month = r.facets!.months[0];
     expect((await big.search({ query: `(report OR budget) on:${month.key}` })).total).toBe(month.count);
+  });
+
+  it('answers the broadest words and prefixes from precomputed lists, identical to the live ranking', async () => {
+    const fts = new Database(path.join(bigDir, 'data', 'fts.db'), { readonly: true });
+    try {
+      const deadline = Date.now() + 30_000;
+      const hot = () => fts.prepare("SELECT key FROM hot_queries WHERE key IN ('w:the', 'p:the')").pluck().all() as string[];
+      while (hot().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      expect(hot().sort()).toEqual(['p:the', 'w:the']);
+    } finally {
+      fts.close();
+    }
+    for (const q of ['the', 'THE', 'the*']) {
+      const fast = await big.search({ query: q, sort: 'relevance', limit: 40 });
+      // A date filter spanning everything takes the live path: same ranking, same total.
+      const live = await big.search({ query: `${q} after:1970-01-01`, sort: 'relevance', limit: 40 });
+      expect(fast.total).toBe(live.total);
+      expect(fast.hits.map((h) => h.message_id)).toEqual(live.hits.map((h) => h.message_id));
+      const page2 = await big.search({ query: q, sort: 'relevance', limit: 40, cursor: fast.next_cursor! });
+      const live2 = await big.search({ query: `${q} after:1970-01-01`, sort: 'relevance', limit: 40, cursor: live.next_cursor! });
+      expect(page2.hits.map((h) => h.message_id)).toEqual(live2.hits.map((h) => h.message_id));
+    }
   });
 
   it('rejects a tampered cursor', async () => {

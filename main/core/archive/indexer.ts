@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openFtsDb } from './db.ts';
 import { refreshTerms } from './search/terms.ts';
+import { hotKey, hotMatch } from './search/compile.ts';
 
 const { dbPath, ftsPath } = workerData as { dbPath: string; ftsPath: string };
 const fts = openFtsDb(ftsPath, 48);
@@ -22,7 +23,7 @@ const BATCH = 50_000;
 const s = {
   state: fts.prepare('SELECT v FROM indexer_state WHERE k = ?').pluck(),
   setState: fts.prepare('UPDATE indexer_state SET v = ? WHERE k = ?'),
-  ins: fts.prepare('INSERT INTO messages_fts (rowid, text, att_text, meta) VALUES (?,?,?,?)'),
+  ins: fts.prepare('INSERT INTO messages_fts (rowid, body, meta) VALUES (?,?,?)'),
   del: fts.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
   newRows: src.prepare('SELECT seq, tkey, text, att_text, meta FROM messages WHERE seq > ? ORDER BY seq LIMIT ?'),
   updates: src.prepare('SELECT id, tkey FROM fts_updates WHERE id > ? ORDER BY id LIMIT ?'),
@@ -31,6 +32,7 @@ const s = {
 };
 
 type Row = { seq: number; tkey: number; text: string; att_text: string | null; meta: string };
+const bodyOf = (r: Row) => (r.att_text ? `${r.text}\n${r.att_text}` : r.text);
 
 /** One bounded step; returns how much work it did. */
 function step(): number {
@@ -40,7 +42,7 @@ function step(): number {
     const last = rows[rows.length - 1].seq;
     rows.sort((a, b) => a.tkey - b.tkey);
     fts.transaction(() => {
-      for (const r of rows) s.ins.run(r.tkey, r.text, r.att_text, r.meta);
+      for (const r of rows) s.ins.run(r.tkey, bodyOf(r), r.meta);
       s.setState.run(last, 'seq');
     })();
     return rows.length;
@@ -53,7 +55,7 @@ function step(): number {
       const cur = s.current.get(u.tkey) as Row | undefined;
       if (!cur || cur.seq > seq) continue; // not indexed yet: the new-rows step indexes its latest text
       s.del.run(u.tkey);
-      s.ins.run(u.tkey, cur.text, cur.att_text, cur.meta);
+      s.ins.run(u.tkey, bodyOf(cur), cur.meta);
     }
     s.setState.run(ups[ups.length - 1].id, 'upd');
   })();
@@ -61,6 +63,7 @@ function step(): number {
 }
 
 let running = false;
+let hotDirty = true;
 let again = false;
 const waiters: { seq: number; resolve: () => void }[] = [];
 
@@ -81,6 +84,7 @@ function run() {
         port.postMessage({ event: 'indexed', seq: s.state.get('seq') });
       }
     } while (again);
+    hotDirty = true;
   } catch (err) {
     port.postMessage({ event: 'error', message: (err as Error).message });
   } finally {
@@ -106,5 +110,42 @@ port.on('message', (m: { id?: number; op: string }) => {
   }
 });
 setInterval(run, 1000).unref();
+
+/**
+ * Precomputes exact answers (total + top ranks) for the broadest single-word and prefix queries,
+ * one query per timer tick so new imports are never held up; stale entries are simply ignored by
+ * readers (they check the generation). bm25 over hundreds of thousands of hits costs seconds;
+ * done once per index change here, a search for "the" is then a lookup.
+ */
+const HOT_SHARE = 0.02;
+const HOT_TOP = 500;
+let hotQueue: string[] = [];
+const gen = () => `${s.state.get('seq')}:${s.state.get('upd')}`;
+function hotStep() {
+  if (running) return;
+  if (hotDirty) {
+    hotDirty = false;
+    const n = (fts.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'meta : fany'").pluck().get() as number) || 0;
+    const min = Math.max(1000, Math.floor(n * HOT_SHARE));
+    const words = fts.prepare(`SELECT term FROM fts_vocab WHERE col = 'body' AND doc > ? ORDER BY doc DESC`).pluck().all(min) as string[];
+    const prefixes = fts.prepare(
+      `SELECT substr(term, 1, ?) AS p FROM fts_vocab WHERE col = 'body' AND length(term) >= ? GROUP BY p HAVING sum(doc) > ? ORDER BY sum(doc) DESC`,
+    );
+    const pre = [3, 4].flatMap((len) => prefixes.pluck().all(len, len, min) as string[]);
+    const g = gen();
+    const fresh = new Set((fts.prepare('SELECT key FROM hot_queries WHERE gen = ?').pluck().all(g) as string[]));
+    hotQueue = [...words.map((w) => hotKey('w', w)), ...pre.map((p) => hotKey('p', p))].filter((k) => !fresh.has(k));
+    fts.prepare(`DELETE FROM hot_queries WHERE gen != ?`).run(g);
+  }
+  const key = hotQueue.shift();
+  if (!key) return;
+  const g = gen();
+  const match = hotMatch(key);
+  const total = fts.prepare('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?').pluck().get(match) as number;
+  const top = fts.prepare('SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?').raw().all(match, HOT_TOP);
+  if (gen() !== g) return; // the index moved on meanwhile: recompute later
+  fts.prepare('INSERT OR REPLACE INTO hot_queries (key, gen, total, top) VALUES (?,?,?,?)').run(key, g, total, JSON.stringify(top));
+}
+setInterval(hotStep, 50).unref();
 setImmediate(run);
 port.postMessage({ ready: true });

@@ -227,13 +227,15 @@ export const ftsMigrations: Migration[] = [
         -- Contentless (texts live in archive.db) with deletes. meta holds filter tokens
         -- (fany c<channel> u<user> fatt freact freply fdel fedit fpin fsys) so filters intersect
         -- doclists inside FTS5 and totals stay exact and cheap.
+        -- body = message text + attachment titles (one column, so the vocabulary gives exact
+        -- per-term document counts).
         CREATE VIRTUAL TABLE messages_fts USING fts5(
-          text, att_text, meta,
+          body, meta,
           content='', contentless_delete=1,
           tokenize='unicode61 remove_diacritics 2',
           prefix='3'
         );
-        INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', 'bm25(1.0, 0.5, 0.0)');
+        INSERT INTO messages_fts (messages_fts, rank) VALUES ('rank', 'bm25(1.0, 0.0)');
         CREATE VIRTUAL TABLE fts_vocab USING fts5vocab(messages_fts, 'col');
         -- Distinct indexed words, trigram-indexed, for substring (*part*) and CJK search.
         CREATE VIRTUAL TABLE terms_tri USING fts5(term, tokenize='trigram remove_diacritics 1', detail='none');
@@ -241,6 +243,10 @@ export const ftsMigrations: Migration[] = [
         -- How far the index has caught up with archive.db (messages.seq, fts_updates.id).
         CREATE TABLE indexer_state (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
         INSERT INTO indexer_state VALUES ('seq', 0), ('upd', 0);
+        -- Precomputed exact answers for the broadest single-word and prefix queries (words in
+        -- more than 2 % of messages): total and the top ranks by bm25. Valid only for the index
+        -- generation (seq:upd) they were computed at; the indexer recomputes them after changes.
+        CREATE TABLE hot_queries (key TEXT PRIMARY KEY, gen TEXT NOT NULL, total INTEGER NOT NULL, top TEXT NOT NULL) WITHOUT ROWID;
       `);
     },
   },

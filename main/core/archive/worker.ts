@@ -45,6 +45,9 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
     const req = args.req;
     if (args.splitAbove !== undefined && (req.sort ?? 'relevance') === 'relevance') {
       const c = engine.compile(req.query);
+      const offset = req.cursor ? engine.offsetOf(req.cursor) : 0;
+      const hot = engine.hot(c);
+      if (hot && offset + (req.limit ?? 50) <= hot.top.length) return { result: engine.search(req) };
       const total = engine.count(c);
       if (total > args.splitAbove) return { split: true, compiled: c, total };
     }

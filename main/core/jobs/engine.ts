@@ -22,7 +22,7 @@ import { DownloadError, downloadToFile } from '../evidence/download.ts';
 import { verifyFile } from '../evidence/verify.ts';
 import { EvidenceStore } from '../evidence/store.ts';
 import { AbortedError, Semaphore, backoff, sleep } from './concurrency.ts';
-import type { ArchivePort, ChannelExportOptions, ChannelExportSpec, ExportApi } from './ports.ts';
+import type { ArchivePort, ChannelExportOptions, ChannelExportSpec, ExportApi, TaskStatusView } from './ports.ts';
 import { JobsRepo, isWorking, jobView, newId, type CollectionRow, type FileStats, type ImportRecord, type JobRow } from './repo.ts';
 import type {
   ChannelCollectionRequest,
@@ -189,6 +189,10 @@ export class JobEngineImpl implements JobEngine {
   private finishing = new Map<string, Promise<void>>();
   private resolving = new Set<string>();
   private lastCollectionEmit = new Map<string, number>();
+  /** When Stream accepted each job's current task (local clock), to aim its polls. */
+  private requestedAt = new Map<string, number>();
+  /** How long recent tasks took on Stream's side (its created_at → updated_at), per connection and kind. */
+  private taskDurations = new WeakMap<ExportApi, Record<string, number[]>>();
   private timer: NodeJS.Timeout | null = null;
   private started = false;
   /** Another live process runs the jobs of this data dir: we only read and write state.db. */
@@ -371,6 +375,8 @@ export class JobEngineImpl implements JobEngine {
         const off = this.on('progress', (e) => {
           if (e.scope === 'collection' && e.collection_id === v.id && e.state !== 'running' && e.state !== 'resolving') done();
         });
+        // The report is being stored: look again as soon as that settles, not a tick later.
+        void finishing?.then(done, done);
         o.signal?.addEventListener('abort', done, { once: true });
       });
     }
@@ -566,6 +572,7 @@ export class JobEngineImpl implements JobEngine {
       }
       throw err;
     }
+    this.requestedAt.set(job.id, Date.now());
     return !!this.move(job, 'requested', { task_id: res.task_id, task_attempts: job.task_attempts + 1 }, `Stream task ${res.task_id}`);
   }
 
@@ -573,8 +580,12 @@ export class JobEngineImpl implements JobEngine {
     const api = await this.apiFor(job);
     // Exports usually finish within seconds: poll at the initial pace a few times, then back off.
     let delay = this.limits.pollInitialMs;
+    const requestedAt = this.requestedAt.get(job.id);
+    this.requestedAt.delete(job.id);
+    let shift = requestedAt === undefined ? 0 : this.pollShift(api, job.kind, Date.now() - requestedAt);
     for (let n = 1; ; n++) {
-      await sleep(delay, signal);
+      await sleep(delay + shift, signal);
+      shift = 0;
       if (n >= 5) delay = Math.min(this.limits.pollMaxMs, delay * this.limits.pollFactor);
       const cur = this.repo.job(job.id);
       if (!cur || cur.state !== 'waiting') return false;
@@ -587,6 +598,7 @@ export class JobEngineImpl implements JobEngine {
       }
       if (st.status === 'completed') {
         if (!st.url) throw new StepFailure('stream_error', `Stream reported task ${job.task_id} completed without a download URL.`, { resumeFrom: 'waiting' });
+        this.noteTaskDuration(api, job.kind, st);
         this.urls.set(job.id, st.url);
         return !!this.move(cur, 'downloading', {}, 'export ready');
       }
@@ -595,6 +607,38 @@ export class JobEngineImpl implements JobEngine {
       }
       this.emitJob(cur, `Stream task ${st.status}`);
     }
+  }
+
+  /**
+   * Delay (ms) added once before the first poll so that one poll of the usual cadence lands just
+   * after the moment recent tasks of this kind took to complete. Same number of polls and the same
+   * ≥ pollInitialMs spacing (Stream asks for ≥ 1 s); a task that is faster than usual is found at
+   * most `shift` later, one that takes as long as usual is found right away rather than up to a
+   * whole interval later.
+   */
+  private pollShift(api: ExportApi, kind: string, elapsedMs: number): number {
+    const recent = this.taskDurations.get(api)?.[kind];
+    if (!recent?.length) return 0;
+    const aim = Math.max(...recent) + 25 - elapsedMs;
+    let at = 0;
+    let delay = this.limits.pollInitialMs;
+    for (let n = 1; n <= 100; n++) {
+      const next = at + delay;
+      if (next > aim) return n === 1 ? 0 : Math.round(aim - at);
+      at = next;
+      if (n >= 5) delay = Math.min(this.limits.pollMaxMs, delay * this.limits.pollFactor);
+    }
+    return 0;
+  }
+
+  private noteTaskDuration(api: ExportApi, kind: string, st: TaskStatusView): void {
+    const ms = Date.parse(st.updated_at ?? '') - Date.parse(st.created_at ?? '');
+    if (!Number.isFinite(ms) || ms <= 0 || ms > 10 * 60_000) return;
+    let byKind = this.taskDurations.get(api);
+    if (!byKind) this.taskDurations.set(api, (byKind = {}));
+    const recent = (byKind[kind] ??= []);
+    recent.push(ms);
+    if (recent.length > 8) recent.shift();
   }
 
   private taskFailed(job: JobRow, error: { type: string; description: string } | null): boolean {

@@ -23,6 +23,9 @@ export interface TaskStatusView {
   status: string; // waiting | pending | running | completed | failed | canceled
   url: string | null;
   error: { type: string; description: string } | null;
+  /** Stream's timestamps of the task (for a completed task, updated_at is when it completed). */
+  created_at?: string;
+  updated_at?: string;
 }
 
 /** Thrown (or wrapped) by an ExportApi so the engine can tell what to do next. */

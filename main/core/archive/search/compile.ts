@@ -12,9 +12,11 @@ export interface Compiled {
   /** Folded words/prefixes to highlight in snippets. */
   highlight: { words: Set<string>; prefixes: string[] };
   notices: string[];
+  /** Set for a lone word or prefix with no filter: its answer may be precomputed (hot_queries). */
+  hotKey?: string;
 }
 
-const TEXT = '{text att_text}';
+const TEXT = 'body';
 const ALL = 'meta : fany';
 const TRUE = { s: ALL, kind: 'true' as const };
 const FALSE = { s: '', kind: 'false' as const };
@@ -180,6 +182,10 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
   };
 
   const body: Node | null = rest.length === 0 ? null : rest.length === 1 ? rest[0] : { t: 'and', items: rest };
+  if (body && body.t === 'term' && body.mode !== 'substring' && out.lo === 0 && out.hi === MAX_TS * 2) {
+    const f = fold(body.text);
+    if (/^[\p{L}\p{N}\p{Co}]+$/u.test(f)) out.hotKey = hotKey(body.mode === 'prefix' ? 'p' : 'w', f);
+  }
   if (body) {
     const o = compile(body, false);
     if (o.kind === 'false') out.never = true;
@@ -193,3 +199,8 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
   }
   return out;
 }
+
+/** Key of a precomputed broad query: 'w:<word>' or 'p:<prefix>' (folded). */
+export const hotKey = (kind: 'w' | 'p', folded: string) => `${kind}:${folded}`;
+/** The MATCH expression for a hot key (as compileQuery builds it). */
+export const hotMatch = (key: string) => `${TEXT} : ${q(key.slice(2))}${key.startsWith('p:') ? '*' : ''}`;

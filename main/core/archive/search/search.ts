@@ -37,6 +37,7 @@ function guard<T>(fn: () => T): T {
 export class SearchEngine {
   private db: ArchiveDb;
   private counts = new Map<string, number>();
+  private hotParsed = new Map<string, { json: string; top: [number, number][] }>();
   private s;
 
   constructor(db: ArchiveDb) {
@@ -46,8 +47,10 @@ export class SearchEngine {
       count: p('SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ?'),
       newest: p('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?'),
       oldest: p('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid ASC LIMIT ?'),
-      ranked: p('SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank LIMIT ? OFFSET ?'),
+      ranked: p('SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank, rowid DESC LIMIT ? OFFSET ?'),
       total: p('SELECT count(*) AS n FROM messages'),
+      hot: p(`SELECT total, top FROM ftsdb.hot_queries
+              WHERE key = ? AND gen = (SELECT v FROM ftsdb.indexer_state WHERE k = 'seq') || ':' || (SELECT v FROM ftsdb.indexer_state WHERE k = 'upd')`),
       months: p(`SELECT strftime('%Y-%m', rowid / 2000000, 'unixepoch') AS k, count(*) AS n FROM messages_fts
                  WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? GROUP BY k ORDER BY k`),
       chanFacet: p(`SELECT c.cid AS k, coalesce(c.name, c.cid) AS label, x.n FROM (
@@ -70,8 +73,23 @@ export class SearchEngine {
     return guard(() => compileQuery(this.db, query));
   }
 
+  /** A precomputed answer for this query at the current index generation, if any. */
+  hot(c: Compiled): { total: number; top: [number, number][] } | null {
+    if (!c.hotKey) return null;
+    const row = this.s.hot.get(c.hotKey) as { total: number; top: string } | undefined;
+    if (!row) return null;
+    let cached = this.hotParsed.get(c.hotKey);
+    if (!cached || cached.json !== row.top) {
+      cached = { json: row.top, top: JSON.parse(row.top) };
+      this.hotParsed.set(c.hotKey, cached);
+    }
+    return { total: row.total, top: cached.top };
+  }
+
   count(c: Compiled): number {
     if (c.never) return 0;
+    const hot = this.hot(c);
+    if (hot) return hot.total;
     const key = `${c.match}\u0000${c.lo}\u0000${c.hi}`;
     let n = this.counts.get(key);
     if (n === undefined) {
@@ -80,6 +98,10 @@ export class SearchEngine {
       this.counts.set(key, n);
     }
     return n;
+  }
+
+  offsetOf(cursor: string): number {
+    return decodeCursor(cursor)?.o ?? 0;
   }
 
   /** Top-k by relevance within a rowid sub-range: one half of a ranking split across workers. */
@@ -91,7 +113,12 @@ export class SearchEngine {
     if (c.never) return [];
     return guard(() => {
       if (sort === 'relevance') {
-        return (this.s.ranked.all(c.match, c.lo, c.hi, limit, cursor?.o ?? 0) as RankedRow[]).map((r) => r.rowid);
+        const offset = cursor?.o ?? 0;
+        const hot = this.hot(c);
+        if (hot && (offset + limit <= hot.top.length || hot.top.length === hot.total)) {
+          return hot.top.slice(offset, offset + limit).map((r) => r[0]);
+        }
+        return (this.s.ranked.all(c.match, c.lo, c.hi, limit, offset) as RankedRow[]).map((r) => r.rowid);
       }
       const desc = sort !== 'oldest';
       const lo = !desc && cursor?.r != null ? Math.max(c.lo, cursor.r + 1) : c.lo;
@@ -113,10 +140,12 @@ export class SearchEngine {
       const r = byRow.get(id);
       if (!r) return [];
       const text = r.text || r.att_text || '';
+      // A hit only in an attachment title: show the title.
+      const snippetSource = r.att_text && c.highlight.words.size && !makeSnippet(text, c.highlight).includes('<mark>') ? r.att_text : text;
       return [{
         message_id: r.id, cid: r.cid, channel_name: r.channel_name, user_id: r.user_id, user_name: r.user_name,
         created_at: r.created_at, type: r.type, parent_id: r.parent_id, deleted: !!(r.flags & FLAG.deleted),
-        edited: !!(r.flags & FLAG.edited) || r.versions > 1, snippet: makeSnippet(text, c.highlight),
+        edited: !!(r.flags & FLAG.edited) || r.versions > 1, snippet: makeSnippet(snippetSource, c.highlight),
       }];
     });
   }

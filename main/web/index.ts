@@ -16,7 +16,7 @@ export interface BrowserModeOptions {
   /** Start the sandbox workspace right away. */
   sandbox?: boolean;
   rendererDir?: string;
-  secretStore?: unknown;
+  secretStore?: AppCoreOptions['secretStore'];
   log?: (message: string, err?: unknown) => void;
   jobLimits?: AppCoreOptions['jobLimits'];
   sandboxLatency?: AppCoreOptions['sandboxLatency'];

@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util';
 import { CliError, printJson, UsageError, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 import { dataDirOption, resolveDataDir, withArchive } from '../archive-access.ts';
 import { ArchiveError } from '../../core/archive/index.ts';
 
 export const contextCommand: Command = {
-  name: 'context',
-  summary: 'Show a message with the messages around it in its conversation',
-  usage: 'Usage: archivist context <message-id> [--before N] [--after N] [--data-dir DIR] [--json]',
+  ...commandHelp.context,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv, allowPositionals: true,

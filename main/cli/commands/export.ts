@@ -1,25 +1,13 @@
 import { parseArgs } from 'node:util';
 import { CliError, printJson, UsageError, type CliIO, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 import { dataDirOption, resolveDataDir } from '../archive-access.ts';
-import { openJobs } from '../../core/jobs/open.ts';
-import { resolveProfile } from '../../core/jobs/stream-api.ts';
+import { openJobs, resolveProfile } from '../../core/jobs/open.ts';
 import type { CollectionRequest, CollectionView, JobProgressEvent } from '../../core/jobs/types.ts';
 
-const usage = `Usage:
-  archivist export channels --profile P (--all | --cid C... | --filter JSON)
-                  [--since ISO] [--until ISO] [--include-truncated] [--include-deleted-channels]
-                  [--format v1|v2] [--label TEXT] [--wait] [--json] [--data-dir DIR]
-  archivist export users --profile P --user U... [--label TEXT] [--wait] [--json] [--data-dir DIR]
-
-Queues a collection: Stream exports in batches of 25, each downloaded, verified, kept as evidence
-and imported. Without --wait the collection runs in the Archivist app (or \`archivist jobs run\`);
-with --wait it runs here, shows progress and exits 0 only when the collection is complete
-(1 when something is missing: see \`archivist report ID\`).`;
 
 export const exportCommand: Command = {
-  name: 'export',
-  summary: 'Collect channels or users from Stream (durable export jobs)',
-  usage,
+  ...commandHelp.export,
   async run(argv, io) {
     const [what, ...rest] = argv;
     if (what !== 'channels' && what !== 'users') throw new UsageError('Say what to export: `export channels` or `export users`.');

@@ -1,15 +1,10 @@
 import { parseArgs } from 'node:util';
 import { printJson, UsageError, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 import { dataDirOption, resolveDataDir, withArchive } from '../archive-access.ts';
 
 export const importCommand: Command = {
-  name: 'import',
-  summary: 'Import Stream export files (v1 JSON, v2 NDJSON, user exports, .gz) into the archive',
-  usage: `Usage: archivist import <file...> [--data-dir DIR] [--json]
-
-Reads each file by content (not by name), keeps every message once with all its versions, and
-reports lines it could not read. Exit code 0 when every file was read (even with rejected lines),
-1 when a file was refused (not an export, unreadable).`,
+  ...commandHelp.import,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv, allowPositionals: true, options: { ...dataDirOption, json: { type: 'boolean' }, quiet: { type: 'boolean' } },

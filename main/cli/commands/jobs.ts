@@ -1,20 +1,13 @@
 import { parseArgs } from 'node:util';
 import { CliError, printJson, UsageError, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 import { dataDirOption, resolveDataDir } from '../archive-access.ts';
 import { openJobs } from '../../core/jobs/open.ts';
 import { mb, printOutcome, progressPrinter } from './export.ts';
 
-const usage = `Usage:
-  archivist jobs [--active] [--json] [--data-dir DIR]      list collections and their jobs
-  archivist jobs retry ID [--json]                         retry a failed/paused/cancelled job or collection
-  archivist jobs cancel ID [--json]                        cancel a job or a whole collection
-  archivist jobs remove ID                                 remove a finished job/collection (evidence stays)
-  archivist jobs run [--json]                              collect every unfinished collection here, then exit`;
 
 export const jobsCommand: Command = {
-  name: 'jobs',
-  summary: 'List, retry, cancel, remove or run export jobs',
-  usage,
+  ...commandHelp.jobs,
   async run(argv, io) {
     const sub = argv[0] && !argv[0].startsWith('-') ? argv[0] : 'list';
     const rest = sub === 'list' && argv[0] !== 'list' ? argv : argv.slice(1);

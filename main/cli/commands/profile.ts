@@ -5,33 +5,18 @@
 import { parseArgs } from 'node:util';
 import type { ReadStream } from 'node:tty';
 import { CliError, printJson, UsageError, type CliIO, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 import { dataDirOption, resolveDataDir } from '../archive-access.ts';
 import { openStateDb } from '../../core/state/index.ts';
 import { ProfileError, ProfileService, type Profile } from '../../core/profiles/index.ts';
 import { KeychainError, createSecretStore } from '../../core/secrets/index.ts';
 import { createLogger, logFilePath, registerSecret } from '../../core/log/index.ts';
 
-const usage = `Usage:
-  archivist profile add --name NAME --api-key KEY [--base-url URL] --secret-stdin
-  archivist profile list [--json]
-  archivist profile test NAME [--json]
-  archivist profile rotate NAME --secret-stdin
-  archivist profile remove NAME [--force] [--json]
-Every subcommand takes --data-dir DIR (or ARCHIVIST_DATA_DIR).
-
-The API secret is read from standard input, e.g.
-  printf %s "$STREAM_SECRET" | archivist profile add --name Acme --api-key abc123 --secret-stdin
-(at a terminal it is asked for without echo). It is kept only in the system keychain.
-The base URL defaults to https://chat.stream-io-api.com (set it for regional endpoints or proxies).
---force (remove): remove the profile even if the keychain cannot be reached to delete its secret.
-Keychain calls give up after 10 s (ARCHIVIST_KEYCHAIN_TIMEOUT_MS to change).`;
 
 const MAX_SECRET_BYTES = 4096;
 
 export const profileCommand: Command = {
-  name: 'profile',
-  summary: 'Add, list, test, rotate or remove Stream app profiles (secrets in the OS keychain)',
-  usage,
+  ...commandHelp.profile,
   async run(argv, io) {
     const sub = argv[0];
     if (!sub || sub.startsWith('-')) throw new UsageError('Name a profile subcommand: add, list, test, rotate or remove.');

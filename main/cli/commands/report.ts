@@ -1,15 +1,11 @@
 import { parseArgs } from 'node:util';
 import { CliError, printJson, UsageError, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 import { dataDirOption, resolveDataDir } from '../archive-access.ts';
 import { openJobs } from '../../core/jobs/open.ts';
 
 export const reportCommand: Command = {
-  name: 'report',
-  summary: 'Completeness report (custody certificate) of a collection',
-  usage: `Usage: archivist report COLLECTION [--json] [--data-dir DIR]
-
-Parameters, Stream task ids, evidence files with their SHA-256, messages per channel in the file
-vs in the archive, rejected lines and every gap. Exit code 0 when the collection is complete.`,
+  ...commandHelp.report,
   async run(argv, io) {
     const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: { ...dataDirOption, json: { type: 'boolean' } } });
     if (positionals.length !== 1) throw new UsageError('Name the collection (see `archivist jobs`).');

@@ -2,30 +2,11 @@ import { parseArgs } from 'node:util';
 import { startSandbox } from '../../sandbox/server/index.ts';
 import { parseFaults } from '../../sandbox/server/faults.ts';
 import { CliError, UsageError, printJson, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 
-const usage = `Usage: archivist sandbox [--port P] [--seed S] [--messages N] [--faults SPEC] [--json]
-
-Runs a local Stream-compatible server with a seeded, realistic chat application, so the whole
-flow (export, poll, download, import, search) can be tried without a Stream account. Prints its
-base URL, API key and secret; runs until Ctrl+C.
-
-  --port P           listen on 127.0.0.1:P (default: a free port)
-  --seed S           dataset seed (default 1); the same seed gives the same data
-  --messages N       messages in the dataset (default 5000; 1000000 works)
-  --faults SPEC      misbehave on purpose, e.g. "429:for=30s,5xx:rate=0.1,drop:count=1"
-                     kinds: 429 5xx slow hangup fail-task drop truncate expire
-                     params: rate= count= every= after= for= endpoints=A|B status= delay= bytes=
-                     fraction= ttl= json=false   (see main/sandbox/README.md)
-  --latency MS       time an export task takes (default 3000: 1/3 pending, 2/3 running)
-  --api-key K        use this API key (default: random)
-  --api-secret S     use this API secret (default: random)
-  --data-dir DIR     keep export files here (default: a temporary folder, removed on exit)
-  --json             print one JSON document instead of text`;
 
 export const sandboxCommand: Command = {
-  name: 'sandbox',
-  summary: 'Run a local Stream-compatible server with seeded data (no account needed)',
-  usage,
+  ...commandHelp.sandbox,
   async run(argv, io) {
     const { values } = parseArgs({
       args: argv,
@@ -94,7 +75,11 @@ export const sandboxCommand: Command = {
           `  API secret  ${info.apiSecret}`,
           values.faults ? `  Faults      ${values.faults}` : '',
           '',
-          'Use these in a profile (base URL, key, secret) to try exports. Press Ctrl+C to stop.',
+          'To collect from it, register it as a profile (SECRET = the API secret above; it goes to the system keychain):',
+          `  printf %s "$SECRET" | archivist profile add --name Sandbox --api-key ${info.apiKey} --base-url ${info.baseURL} --secret-stdin`,
+          '  archivist export channels --profile Sandbox --all --wait',
+          '',
+          'Press Ctrl+C to stop.',
           '',
         ].filter((l, i, a) => l !== '' || a[i - 1] !== '').join('\n'),
       );

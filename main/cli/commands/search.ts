@@ -1,21 +1,13 @@
 import { parseArgs } from 'node:util';
 import { CliError, printJson, UsageError, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 import { dataDirOption, resolveDataDir, withArchive } from '../archive-access.ts';
 import { ArchiveError, type SearchSort } from '../../core/archive/index.ts';
 
 const SORTS = ['relevance', 'newest', 'oldest'];
 
 export const searchCommand: Command = {
-  name: 'search',
-  summary: 'Search the archive (words, "phrases", prefix*, AND/OR/NOT, NEAR, from:, in:, before:, has:, is:)',
-  usage: `Usage: archivist search "<query>" [--data-dir DIR] [--json] [--limit N] [--sort relevance|newest|oldest] [--facets] [--cursor C]
-
-Query language:
-  budget report          both words            "budget report"   the exact phrase
-  budg*                  prefix                *udge*            any word containing "udge"
-  a OR b, a AND b, NOT a, -a, ( … )            NEAR(budget report, 5)
-  from:alice  in:general  before:2024-05-01  after:2024-01-01  on:2024-03-02
-  has:attachment  has:reaction  is:reply  is:deleted  is:edited  is:pinned`,
+  ...commandHelp.search,
   async run(argv, io) {
     const { values, positionals } = parseArgs({
       args: argv, allowPositionals: true,

@@ -2,21 +2,11 @@ import { parseArgs } from 'node:util';
 import { defaultDataDir } from '../../core/paths.ts';
 import { openInBrowser, rendererBuilt, startBrowserMode } from '../../web/index.ts';
 import { CliError, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 
-const usage = `Usage: archivist serve [--port P] [--data-dir DIR] [--sandbox] [--open]
-
-Starts browser mode: the Archivist app on http://127.0.0.1 (this machine only), for machines that
-cannot run the desktop app. Prints a one-time link that signs one browser in.
-
-  --port P        listen on this port (default: a free one)
-  --data-dir DIR  archive location (default: the desktop app's, or ARCHIVIST_DATA_DIR)
-  --sandbox       start the sandbox workspace (a local Stream app with seeded data) right away
-  --open          open the link in the default browser`;
 
 export const serveCommand: Command = {
-  name: 'serve',
-  summary: 'Run the app in a browser (127.0.0.1 only, one-time link)',
-  usage,
+  ...commandHelp.serve,
   async run(argv, io) {
     const { values } = parseArgs({
       args: argv,

@@ -1,11 +1,10 @@
 import { parseArgs } from 'node:util';
 import { printJson, type Command } from '../command.ts';
+import { commandHelp } from './help.ts';
 import { dataDirOption, resolveDataDir, withArchive } from '../archive-access.ts';
 
 export const statsCommand: Command = {
-  name: 'stats',
-  summary: 'Counts of what the archive holds',
-  usage: 'Usage: archivist stats [--data-dir DIR] [--json]',
+  ...commandHelp.stats,
   async run(argv, io) {
     const { values } = parseArgs({ args: argv, options: { ...dataDirOption, json: { type: 'boolean' } } });
     const dataDir = resolveDataDir(io, values['data-dir']);

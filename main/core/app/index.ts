@@ -5,6 +5,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import { openArchive } from '../archive/index.ts';
+import type { SecretStore } from '../secrets/index.ts';
 import type { AppEvent } from '../../../preload/contract.ts';
 import { createFacade, type AppFacade } from './facade.ts';
 import type { ArchivePort } from './ports.ts';
@@ -15,8 +16,11 @@ export interface AppCoreOptions {
   dataDir: string;
   host: 'electron' | 'browser';
   version?: string;
-  /** Keychain implementation (main/core/secrets); tests and browser mode may pass an in-memory one. */
-  secretStore?: unknown;
+  /**
+   * Where API secrets live (main/core/secrets). Default: the OS keychain. Tests may pass another
+   * store; it is closed with the core.
+   */
+  secretStore?: SecretStore;
   /** Offer the in-process sandbox workspace (default true). */
   sandbox?: boolean;
   openExternal?: (url: string) => Promise<boolean>;

@@ -1,27 +1,34 @@
 /**
- * Binds the real core modules to the facade's ports: the job engine (state.db + the archive the
- * facade reads), the Stream export client, and the in-process sandbox workspace.
+ * Binds the real core modules to the facade's ports: profiles (state.db + the OS keychain), the
+ * job engine (state.db + the archive the facade reads), the Stream export client, and the
+ * in-process sandbox workspace.
  *
- * Profiles (issue 4) are not in this build yet: until ProfileService lands, the only profile is
- * the sandbox workspace's (which needs no keychain: its credentials live in memory for the life
- * of the process), and adding a real profile answers `unavailable`.
+ * Credentials: every Stream connection (browsing, jobs) is built from
+ * `ProfileService.credentials(id)` — the keychain for Stream profiles, the running in-process
+ * sandbox for the sandbox profile (which needs no keychain). Connections are cached per profile
+ * and rebuilt when the profile changes (secret rotated, sandbox restarted on a new port), also
+ * when a CLI process changed it in state.db. The secret stays in this process's memory.
  */
+import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Archive } from '../archive/index.ts';
 import { archivePort } from '../jobs/archive-adapter.ts';
 import { createJobEngine, type JobEngineImpl, type JobLimits } from '../jobs/engine.ts';
-import type { ExportApi } from '../jobs/ports.ts';
-import { exportApiFor, exportApiForProfile } from '../jobs/stream-api.ts';
+import type { ExportApi, ExportApiErrorInfo } from '../jobs/ports.ts';
 import type { JobEngine } from '../jobs/types.ts';
+import { createLogger, logFilePath, type Logger } from '../log/index.ts';
+import { ProfileService, profilesPort, type Profile } from '../profiles/index.ts';
+import { createSecretStore, KeychainError, type SecretStore } from '../secrets/index.ts';
 import { openStateDb } from '../state/index.ts';
-import { createStreamClient, type StreamExportClient } from '../stream/index.ts';
-import type { ProfileView, RemoteChannelPage, SandboxStatus } from '../../../preload/contract.ts';
+import type { StreamExportClient } from '../stream/index.ts';
+import type { RemoteChannelPage, SandboxStatus } from '../../../preload/contract.ts';
 import { AppError } from './errors.ts';
 import type { ProfilesPort, SandboxPort, StreamBrowserPort } from './ports.ts';
 
 export interface WireOptions {
   dataDir: string;
-  secretStore?: unknown;
+  /** Where API secrets live (default: the OS keychain, `createSecretStore(process.env)`). Closed on shutdown. */
+  secretStore?: SecretStore;
   sandbox: boolean;
   archive: () => Promise<Archive>;
   log: (message: string, err?: unknown) => void;
@@ -39,98 +46,158 @@ export interface WiredServices {
   close(): Promise<void>;
 }
 
-export const SANDBOX_PROFILE_ID = 'sandbox';
+/** The persisted profile of the in-process sandbox workspace (kind 'sandbox': no keychain item). */
+export const SANDBOX_PROFILE_NAME = 'Sandbox workspace';
 
 interface RunningSandbox {
   status: SandboxStatus;
-  profile: ProfileView;
   apiKey: string;
   apiSecret: string;
+  baseURL: string;
+  profileId: string;
   close(): Promise<void>;
 }
 
+interface CachedConnection {
+  /** What the client was built from; a different key means the profile changed. */
+  key: string;
+  client: Promise<StreamExportClient>;
+}
+
+const isObject = (v: unknown): v is object => typeof v === 'object' && v !== null;
+
 export async function wireServices(opts: WireOptions): Promise<WiredServices> {
   let sandbox: RunningSandbox | null = null;
+  let sandboxGeneration = 0;
   let starting: Promise<SandboxStatus> | null = null;
-  const clients = new Map<string, StreamExportClient>();
+  const connections = new Map<string, CachedConnection>();
+  const retired: Promise<StreamExportClient>[] = [];
+
+  const secrets: SecretStore = opts.secretStore ?? createSecretStore(process.env);
+  const logger: Logger = createLogger({ file: logFilePath(opts.dataDir) }).child({ entry: 'app' });
 
   let db: Database.Database | null = null;
-  let engine: JobEngineImpl | null = null;
-  let port: ReturnType<typeof archivePort> | null = null;
+  let service: ProfileService | null = null;
   try {
     db = openStateDb(opts.dataDir);
-    const archive = await opts.archive();
-    port = archivePort(archive, opts.dataDir);
-    engine = createJobEngine({
-      dataDir: opts.dataDir,
+    service = new ProfileService({
       db,
-      archive: port,
-      api: (profileId) => exportApi(profileId),
-      limits: { ...envLimits(), ...opts.jobLimits },
+      secrets,
+      log: logger,
+      // Only the sandbox this process runs can answer for its profile.
+      sandboxSecret: (p) => (sandbox && sandbox.profileId === p.id ? sandbox.apiSecret : null),
     });
-    await engine.start();
   } catch (err) {
-    opts.log('the job engine could not start; collecting is unavailable', err);
-    engine = null;
+    opts.log('state.db could not be opened; profiles and collecting are unavailable', err);
+    db?.close();
+    db = null;
   }
 
-  function connection(profileId: string): { apiKey: string; apiSecret: string; baseURL: string } {
-    if (profileId === SANDBOX_PROFILE_ID) {
-      if (!sandbox) throw new AppError('unavailable', 'The sandbox workspace is not running. Open it from the Welcome screen.');
-      return { apiKey: sandbox.apiKey, apiSecret: sandbox.apiSecret, baseURL: sandbox.status.base_url };
+  /**
+   * The Stream client for a profile (by id or name). Checks state.db on every call (a cheap
+   * read) so a secret rotated by `archivist profile rotate` or a removed profile is noticed.
+   */
+  function connection(ref: string): Promise<StreamExportClient> {
+    const svc = service;
+    if (!svc) return Promise.reject(new AppError('unavailable', 'Profiles are unavailable: state.db could not be opened (see the log).'));
+    let profile: Profile;
+    try {
+      profile = svc.get(ref);
+    } catch (err) {
+      return Promise.reject(err);
     }
-    throw new AppError('not_found', 'No such profile.');
+    const key = [profile.updated_at, profile.api_key, profile.base_url, profile.kind === 'sandbox' ? sandboxGeneration : ''].join('|');
+    const had = connections.get(profile.id);
+    if (had?.key === key) return had.client;
+    if (had) retired.push(had.client); // a job may still be mid-call on it; closed on shutdown
+    const client = (async () => {
+      const creds = await svc.credentials(profile.id);
+      // stream-chat loads on the first Stream call, not at app start-up.
+      const { streamClientForCredentials } = await import('../jobs/stream-api.ts');
+      return streamClientForCredentials(creds);
+    })();
+    const entry: CachedConnection = { key, client };
+    connections.set(profile.id, entry);
+    client.catch(() => {
+      if (connections.get(profile.id) === entry) connections.delete(profile.id);
+    });
+    return client;
   }
 
+  /**
+   * The engine's ExportApi for a profile: each call goes through `connection()`, so jobs pick up
+   * a rotated secret or a restarted sandbox without restarting the engine (which caches this).
+   */
   async function exportApi(profileId: string): Promise<ExportApi> {
-    if (profileId === SANDBOX_PROFILE_ID) return exportApiFor(connection(profileId));
-    return exportApiForProfile(db!, profileId);
-  }
-
-  function client(profileId: string): StreamExportClient {
-    let c = clients.get(profileId);
-    if (!c) {
-      c = createStreamClient(connection(profileId));
-      clients.set(profileId, c);
-    }
-    return c;
-  }
-
-  const profiles: ProfilesPort = {
-    list: async () => (sandbox ? [sandbox.profile] : []),
-    add: async () => {
-      throw new AppError('unavailable', 'Adding a Stream profile needs the keychain-backed profile service, which is not in this build yet. Use the sandbox workspace for now.');
-    },
-    test: async (id) => {
-      const t0 = Date.now();
+    await connection(profileId); // fail now on an unknown profile, keychain trouble, a stopped sandbox
+    const thrownBy = new WeakMap<object, ExportApi | 'credentials'>();
+    let last: ExportApi | null = null;
+    const call = async <T>(fn: (api: ExportApi) => Promise<T>): Promise<T> => {
+      let api: ExportApi;
       try {
-        await client(id).testConnection();
-        return { outcome: 'ok', message: 'Connected: key and secret accepted.', took_ms: Date.now() - t0 };
+        api = await connection(profileId);
       } catch (err) {
-        if (err instanceof AppError) throw err;
-        return { outcome: 'error', message: err instanceof Error ? err.message : String(err), took_ms: Date.now() - t0 };
+        if (isObject(err)) thrownBy.set(err, 'credentials');
+        throw err;
       }
-    },
-    rotate: async () => {
-      throw new AppError('unavailable', 'Replacing a secret needs the profile service, which is not in this build yet.');
-    },
-    remove: async (id) => {
-      if (id === SANDBOX_PROFILE_ID) throw new AppError('conflict', 'The sandbox profile goes away when Archivist stops.');
-      throw new AppError('not_found', 'No such profile.');
-    },
-  };
+      last = api;
+      try {
+        return await fn(api);
+      } catch (err) {
+        if (isObject(err)) thrownBy.set(err, api);
+        throw err;
+      }
+    };
+    return {
+      exportChannels: (channels, options) => call((api) => api.exportChannels(channels, options)),
+      exportUsers: (userIds) => call((api) => api.exportUsers(userIds)),
+      getTask: (taskId, kind) => call((api) => api.getTask(taskId, kind)),
+      listChannelCids: (filter) => call((api) => api.listChannelCids(filter)),
+      classifyError(err): ExportApiErrorInfo {
+        const owner = isObject(err) ? thrownBy.get(err) : undefined;
+        if (owner === 'credentials' || (!owner && !last)) {
+          // Keychain or profile trouble: retrying on a timer will not fix it; the user will.
+          return { kind: 'fatal', message: err instanceof KeychainError ? err.userMessage : err instanceof Error ? err.message : String(err) };
+        }
+        return (owner ?? last)!.classifyError(err);
+      },
+    };
+  }
+
+  let engine: JobEngineImpl | null = null;
+  let port: ReturnType<typeof archivePort> | null = null;
+  if (db) {
+    try {
+      const archive = await opts.archive();
+      port = archivePort(archive, opts.dataDir);
+      engine = createJobEngine({
+        dataDir: opts.dataDir,
+        db,
+        archive: port,
+        api: (profileId) => exportApi(profileId),
+        limits: { ...envLimits(), ...opts.jobLimits },
+      });
+      await engine.start();
+    } catch (err) {
+      opts.log('the job engine could not start; collecting is unavailable', err);
+      engine = null;
+    }
+  }
+
+  const profiles: ProfilesPort | undefined = service ? profilesPort(service) : undefined;
 
   // Browsing for the Collect screen. QueryChannels has no free-text search, so the name/cid filter
   // is applied while walking the app's channels (oldest first), which stays cheap at the sizes a
   // person pages through.
-  const stream: StreamBrowserPort = {
+  const stream: StreamBrowserPort | undefined = service ? {
     async channels(profileId, q) {
       const filter = q.type ? { type: q.type } : {};
       const needle = q.query?.trim().toLowerCase() ?? '';
       const out: RemoteChannelPage['channels'] = [];
       let skipped = 0;
       let hasMore = false;
-      for await (const ch of client(profileId).channels(filter)) {
+      const client = await connection(profileId);
+      for await (const ch of client.channels(filter)) {
         if (needle && !`${ch.name ?? ''} ${ch.cid}`.toLowerCase().includes(needle)) continue;
         if (skipped < q.offset) {
           skipped++;
@@ -158,7 +225,8 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
       const out: { id: string; name: string | null; role: string | null; last_active: string | null }[] = [];
       let skipped = 0;
       let hasMore = false;
-      for await (const u of client(profileId).users({})) {
+      const client = await connection(profileId);
+      for await (const u of client.users({})) {
         if (needle && !`${u.name ?? ''} ${u.id}`.toLowerCase().includes(needle)) continue;
         if (skipped < q.offset) {
           skipped++;
@@ -172,57 +240,71 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
       }
       return { users: out, offset: q.offset, has_more: hasMore };
     },
+  } : undefined;
+
+  /** Creates or refreshes the sandbox workspace's persisted profile (new port and key each start). */
+  const registerSandbox = (sb: RunningSandbox): void => {
+    const profile = service!.ensureSandbox({ name: SANDBOX_PROFILE_NAME, api_key: sb.apiKey, base_url: sb.baseURL });
+    sb.profileId = profile.id;
+    sb.status = { ...sb.status, profile_id: profile.id };
   };
 
-  const sandboxPort: SandboxPort | undefined = opts.sandbox
-    ? {
-        start(o) {
-          if (sandbox) return Promise.resolve(sandbox.status);
-          starting ??= (async () => {
-            const { startSandbox } = await import('../../sandbox/server/index.ts');
-            const sb = await startSandbox({
-              seed: o.seed ?? 42,
-              messages: o.messages ?? 5000,
-              latency: opts.sandboxLatency ?? { pendingMs: 500, runningMs: 1500 },
+  const sandboxPort: SandboxPort | undefined =
+    opts.sandbox && service
+      ? {
+          start(o) {
+            if (sandbox) {
+              const running = sandbox;
+              // Its profile may have been removed meanwhile: bring it back.
+              return Promise.resolve().then(() => {
+                registerSandbox(running);
+                return running.status;
+              });
+            }
+            starting ??= (async () => {
+              const { startSandbox } = await import('../../sandbox/server/index.ts');
+              const sb = await startSandbox({
+                seed: o.seed ?? 42,
+                messages: o.messages ?? 5000,
+                latency: opts.sandboxLatency ?? { pendingMs: 500, runningMs: 1500 },
+              });
+              const running: RunningSandbox = {
+                apiKey: sb.apiKey,
+                apiSecret: sb.apiSecret,
+                baseURL: sb.baseURL,
+                profileId: '',
+                status: {
+                  profile_id: '',
+                  base_url: sb.baseURL,
+                  channels: sb.dataset.channels.length,
+                  users: sb.dataset.users.length,
+                  messages: sb.dataset.channels.reduce((n, c) => n + sb.dataset.messageCount(c.cid), 0),
+                },
+                close: () => sb.close(),
+              };
+              try {
+                registerSandbox(running);
+              } catch (err) {
+                await sb.close();
+                throw err;
+              }
+              sandboxGeneration++;
+              sandbox = running;
+              return running.status;
+            })().finally(() => {
+              starting = null;
             });
-            const now = new Date().toISOString();
-            const status: SandboxStatus = {
-              profile_id: SANDBOX_PROFILE_ID,
-              base_url: sb.baseURL,
-              channels: sb.dataset.channels.length,
-              users: sb.dataset.users.length,
-              messages: sb.dataset.channels.reduce((n, c) => n + sb.dataset.messageCount(c.cid), 0),
-            };
-            sandbox = {
-              status,
-              apiKey: sb.apiKey,
-              apiSecret: sb.apiSecret,
-              close: () => sb.close(),
-              profile: {
-                id: SANDBOX_PROFILE_ID,
-                name: 'Sandbox workspace',
-                api_key: sb.apiKey,
-                base_url: sb.baseURL,
-                sandbox: true,
-                created_at: now,
-                updated_at: now,
-                last_connected_at: null,
-                has_secret: false,
-              },
-            };
-            return status;
-          })().finally(() => {
-            starting = null;
-          });
-          return starting;
-        },
-        status: () => sandbox?.status ?? null,
-        async close() {
-          await sandbox?.close();
-          sandbox = null;
-        },
-      }
-    : undefined;
+            return starting;
+          },
+          status: () => sandbox?.status ?? null,
+          async close() {
+            const sb = sandbox;
+            sandbox = null;
+            sandboxGeneration++;
+            await sb?.close();
+          },
+        }
+      : undefined;
 
   return {
     profiles,
@@ -231,10 +313,14 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
     sandbox: sandboxPort,
     async close() {
       await engine?.stop();
-      for (const c of clients.values()) c.close();
+      const clients = await Promise.allSettled([...[...connections.values()].map((c) => c.client), ...retired]);
+      for (const c of clients) if (c.status === 'fulfilled') c.value.close();
+      connections.clear();
       await sandboxPort?.close();
       port?.close();
       db?.close();
+      await secrets.close();
+      logger.close();
     },
   };
 }

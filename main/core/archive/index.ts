@@ -46,6 +46,8 @@ export interface Archive {
   /** Messages one imported file held, per channel and per user (null: not fully imported). */
   fileMessageCounts(sha256: string): Promise<{ channels: Record<string, number>; users: Record<string, number> } | null>;
   stats(): Promise<ArchiveStats>;
+  /** Resolves when background indexing (including precomputed broad answers) is done. */
+  whenIndexed(): Promise<void>;
   /** Forgets cached result totals (benchmarks measure cold queries with it). */
   dropCaches(): Promise<void>;
   close(): Promise<void>;
@@ -198,6 +200,9 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
     evidence: () => read('evidence'),
     fileMessageCounts: (sha256) => read('fileMessageCounts', { sha256 }),
     stats: () => read('stats'),
+    async whenIndexed() {
+      await indexer.call('idle');
+    },
     async dropCaches() {
       await Promise.all(conns.map((c) => c.call('invalidate')));
     },

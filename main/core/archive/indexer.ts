@@ -103,6 +103,15 @@ port.on('message', (m: { id?: number; op: string }) => {
     const target = s.maxSeq.get() as number;
     new Promise<void>((resolve) => waiters.push({ seq: target, resolve })).then(() => port.postMessage({ id: m.id, ok: true, result: true }));
     setImmediate(run);
+  } else if (m.op === 'idle') {
+    // Resolves once the index and the precomputed broad answers are all current.
+    const check = () => {
+      if (!running && !hotDirty && hotQueue.length === 0 && (s.maxSeq.get() as number) <= (s.state.get('seq') as number)) {
+        port.postMessage({ id: m.id, ok: true, result: true });
+      } else setTimeout(check, 50);
+    };
+    setImmediate(run);
+    check();
   } else if (m.op === 'close') {
     fts.close();
     src.close();
@@ -117,7 +126,7 @@ setInterval(run, 1000).unref();
  * readers (they check the generation). bm25 over hundreds of thousands of hits costs seconds;
  * done once per index change here, a search for "the" is then a lookup.
  */
-const HOT_SHARE = 0.02;
+const HOT_SHARE = 0.05;
 const HOT_TOP = 500;
 let hotQueue: string[] = [];
 const gen = () => `${s.state.get('seq')}:${s.state.get('upd')}`;

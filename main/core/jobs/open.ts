@@ -11,7 +11,8 @@ import { openStateDb } from '../state/index.ts';
 import { archivePort } from './archive-adapter.ts';
 import { createJobEngine, type JobEngineImpl, type JobHooks, type JobLimits } from './engine.ts';
 import type { ExportApi } from './ports.ts';
-import { exportApiForProfile } from './stream-api.ts';
+import { ProfileService, type Profile } from '../profiles/index.ts';
+import { MemorySecretStore } from '../secrets/index.ts';
 
 export interface OpenedJobs {
   engine: JobEngineImpl;
@@ -56,6 +57,14 @@ function envLimits(env: NodeJS.ProcessEnv | undefined): Partial<JobLimits> {
 }
 
 
+/**
+ * The profile a user named (by name or id); throws a ProfileError('not_found') with advice.
+ * Reads state.db only: no keychain access (hence the unused in-memory store).
+ */
+export function resolveProfile(db: Database.Database, ref: string): Profile {
+  return new ProfileService({ db, secrets: new MemorySecretStore() }).get(ref);
+}
+
 export async function openJobs(dataDir: string, o: OpenJobsOptions): Promise<OpenedJobs> {
   const db = o.db ?? openStateDb(dataDir);
   const archive = await openArchive(dataDir, { readers: 1 });
@@ -64,7 +73,8 @@ export async function openJobs(dataDir: string, o: OpenJobsOptions): Promise<Ope
     dataDir,
     db,
     archive: port,
-    api: o.api ?? ((profileId) => exportApiForProfile(db, profileId, { env: o.env })),
+    // Loaded when a job first talks to Stream: `jobs`, `report` and queuing never pay for stream-chat.
+    api: o.api ?? (async (profileId) => (await import('./stream-api.ts')).exportApiForProfile(db, profileId, { env: o.env })),
     limits: { ...envLimits(o.env), ...o.limits },
     hooks: o.hooks,
   });

@@ -2,12 +2,15 @@
  * A Stream connection as the engine's ExportApi: the export client of main/core/stream (official
  * stream-chat SDK, retries, typed errors) with one rate limiter per Stream app, shared with
  * everything else in this process that talks to that app.
+ *
+ * Credentials always come from the ProfileService (`credentials(ref)`): the keychain for Stream
+ * profiles, the running sandbox for sandbox profiles. Nothing here stores or logs them.
  */
 import type Database from 'better-sqlite3';
-import { createStreamClient, RateLimiter, type RateLimiterOptions } from '../stream/index.ts';
+import { createStreamClient, RateLimiter, type RateLimiterOptions, type StreamExportClient } from '../stream/index.ts';
 import type { ExportApi } from './ports.ts';
-import { ProfileService, type Profile } from '../profiles/index.ts';
-import { createSecretStore, MemorySecretStore } from '../secrets/index.ts';
+import { ProfileError, ProfileService, type Profile, type ProfileCredentials } from '../profiles/index.ts';
+import { createSecretStore, type SecretStore } from '../secrets/index.ts';
 
 export interface StreamConnection {
   baseURL?: string;
@@ -31,34 +34,61 @@ export function sharedLimiter(baseURL: string | undefined, apiKey: string, opts?
   return l;
 }
 
-export function exportApiFor(conn: StreamConnection): ExportApi {
+/** The Stream client for a connection, on the app's shared limiter (browsing and exports alike). */
+export function streamClientFor(conn: StreamConnection): StreamExportClient {
   const limiter = conn.limiter instanceof RateLimiter ? conn.limiter : sharedLimiter(conn.baseURL, conn.apiKey, conn.limiter);
   return createStreamClient({ apiKey: conn.apiKey, apiSecret: conn.apiSecret, baseURL: conn.baseURL, timeoutMs: conn.timeoutMs, limiter });
 }
 
-/** The profile a user named (by name or id); throws a ProfileError('not_found') with advice. */
-export function resolveProfile(db: Database.Database, ref: string): Profile {
-  return new ProfileService({ db, secrets: new MemorySecretStore() }).get(ref);
+export function exportApiFor(conn: StreamConnection): ExportApi {
+  return streamClientFor(conn);
+}
+
+/** A profile's resolved credentials as a Stream client. */
+export function streamClientForCredentials(creds: ProfileCredentials): StreamExportClient {
+  return streamClientFor({ apiKey: creds.apiKey, apiSecret: creds.secret, baseURL: creds.baseUrl });
 }
 
 /**
- * Resolves a profile (state.db + keychain) into a connection. A sandbox profile keeps no secret:
- * the running sandbox's secret comes from ARCHIVIST_SANDBOX_SECRET (the desktop app hands its
- * in-process sandbox over directly, see main/core/app/wire.ts).
+ * The environment variable that gives a CLI process the secret of a *sandbox* profile. Sandbox
+ * profiles keep no secret anywhere: inside the app, the in-process sandbox hands it over
+ * directly; a separate CLI process can only be told (scripts and tests that start
+ * `archivist sandbox --api-secret S`). Never consulted for Stream profiles (keychain only).
  */
-export async function exportApiForProfile(db: Database.Database, profileId: string, o: { env?: NodeJS.ProcessEnv } = {}): Promise<ExportApi> {
+export const SANDBOX_SECRET_ENV = 'ARCHIVIST_SANDBOX_SECRET';
+
+/**
+ * Resolves a profile (state.db + keychain) into a connection, for the CLI (`export --wait`,
+ * `jobs run`): a Stream profile's secret comes from the OS keychain through the ProfileService;
+ * a sandbox profile's from ARCHIVIST_SANDBOX_SECRET (see SANDBOX_SECRET_ENV).
+ * The desktop app resolves through its own long-lived ProfileService (main/core/app/wire.ts).
+ */
+export async function exportApiForProfile(
+  db: Database.Database,
+  profileRef: string,
+  o: { env?: NodeJS.ProcessEnv; secrets?: SecretStore } = {},
+): Promise<ExportApi> {
   const env = o.env ?? process.env;
-  const profile = resolveProfile(db, profileId);
-  if (profile.kind === 'sandbox') {
-    const secret = env.ARCHIVIST_SANDBOX_SECRET;
-    if (!secret) throw new Error(`"${profile.name}" is a sandbox profile: start the sandbox and pass its secret in ARCHIVIST_SANDBOX_SECRET.`);
-    return exportApiFor({ apiKey: profile.api_key, apiSecret: secret, baseURL: profile.base_url });
-  }
-  const secrets = createSecretStore(env);
+  const secrets = o.secrets ?? createSecretStore(env);
+  const service = new ProfileService({ db, secrets, sandboxSecret: () => env[SANDBOX_SECRET_ENV] || null });
   try {
-    const creds = await new ProfileService({ db, secrets }).credentials(profile.id);
-    return exportApiFor({ apiKey: creds.apiKey, apiSecret: creds.secret, baseURL: creds.baseUrl });
+    return streamClientForCredentials(await service.credentials(profileRef));
+  } catch (err) {
+    if (err instanceof ProfileError && err.code === 'unavailable') {
+      const profile = service.find(profileRef);
+      if (profile?.kind === 'sandbox') throw new ProfileError('unavailable', sandboxFromCliMessage(profile));
+    }
+    throw err;
   } finally {
-    await secrets.close();
+    // The keychain helper is only needed for this one read.
+    if (!o.secrets) await secrets.close();
   }
+}
+
+function sandboxFromCliMessage(p: Profile): string {
+  return (
+    `"${p.name}" is a sandbox profile: its secret lives only in the running Archivist app that started that sandbox. ` +
+    `Queue the collection without --wait while the app is open (the app collects it), or run \`archivist sandbox\` ` +
+    `and register what it prints as a profile (archivist profile add --name NAME --api-key KEY --base-url URL --secret-stdin).`
+  );
 }

@@ -21,7 +21,12 @@ export const NEEDS = {
     [libsecret, 'libsecret-1-0'],
     [libsecretDev, 'libsecret-1-dev'],
   ],
-  browser: [[() => fs.existsSync('/usr/bin/chromium'), 'chromium']],
+  browser: [
+    [() => fs.existsSync('/usr/bin/chromium'), 'chromium'],
+    // Chat archives are multilingual: without these, CJK text and emoji render as boxes.
+    [() => fs.existsSync('/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc'), 'fonts-noto-cjk'],
+    [() => fs.existsSync('/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf'), 'fonts-noto-color-emoji'],
+  ],
   build: [[() => has('make') && has('g++') && has('python3'), 'build-essential python3']],
 };
 

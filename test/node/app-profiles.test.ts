@@ -85,7 +85,7 @@ describe('app core with real profiles', () => {
     const [p] = await call<ProfileView[]>('profiles.list');
     await call('profiles.rotate', { id: p.id, secret: 'not-the-right-secret-0123456789' });
     expect(await call('profiles.test', { id: p.id })).toMatchObject({ outcome: 'wrong_secret' });
-    await fails('stream.channels', { profile_id: p.id });
+    expect(await fails('stream.channels', { profile_id: p.id })).toMatchObject({ code: 'connection', message: expect.stringMatching(/secret/) });
     const cid = stream.dataset.channels.filter((c) => !c.deleted_at)[4].cid;
     const bad = await finished((await call<CollectionView>('collections.create', { kind: 'channels', profile_id: p.id, channels: { cids: [cid] } })).id);
     expect(bad.state).not.toBe('complete');

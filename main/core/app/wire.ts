@@ -9,7 +9,6 @@
  * and rebuilt when the profile changes (secret rotated, sandbox restarted on a new port), also
  * when a CLI process changed it in state.db. The secret stays in this process's memory.
  */
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Archive } from '../archive/index.ts';
 import { archivePort } from '../jobs/archive-adapter.ts';
@@ -20,8 +19,9 @@ import { createLogger, logFilePath, type Logger } from '../log/index.ts';
 import { ProfileService, profilesPort, type Profile } from '../profiles/index.ts';
 import { createSecretStore, KeychainError, type SecretStore } from '../secrets/index.ts';
 import { openStateDb } from '../state/index.ts';
+import { StreamError } from '../stream/errors.ts';
 import type { StreamExportClient } from '../stream/index.ts';
-import type { RemoteChannelPage, SandboxStatus } from '../../../preload/contract.ts';
+import type { RemoteChannelPage, RemoteUserPage, SandboxStatus } from '../../../preload/contract.ts';
 import { AppError } from './errors.ts';
 import type { ProfilesPort, SandboxPort, StreamBrowserPort } from './ports.ts';
 
@@ -109,7 +109,7 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
     const key = [profile.updated_at, profile.api_key, profile.base_url, profile.kind === 'sandbox' ? sandboxGeneration : ''].join('|');
     const had = connections.get(profile.id);
     if (had?.key === key) return had.client;
-    if (had) retired.push(had.client); // a job may still be mid-call on it; closed on shutdown
+    if (had) forget(profile.id); // a job may still be mid-call on it
     const client = (async () => {
       const creds = await svc.credentials(profile.id);
       // stream-chat loads on the first Stream call, not at app start-up.
@@ -122,6 +122,13 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
       if (connections.get(profile.id) === entry) connections.delete(profile.id);
     });
     return client;
+  }
+
+  /** Drops a profile's cached connection (its in-flight calls finish; closed on shutdown). */
+  function forget(profileId: string): void {
+    const had = connections.get(profileId);
+    if (had) retired.push(had.client);
+    connections.delete(profileId);
   }
 
   /**
@@ -184,63 +191,82 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
     }
   }
 
-  const profiles: ProfilesPort | undefined = service ? profilesPort(service) : undefined;
+  // The updated_at check in connection() notices changes; forgetting here also covers two
+  // changes within the same millisecond.
+  const basePort = service ? profilesPort(service) : undefined;
+  const profiles: ProfilesPort | undefined = basePort && {
+    ...basePort,
+    rotate: async (id, secret) => {
+      const view = await basePort.rotate(id, secret);
+      forget(view.id);
+      return view;
+    },
+    remove: async (id) => {
+      const known = service?.find(id);
+      await basePort.remove(id);
+      if (known) forget(known.id);
+    },
+  };
 
   // Browsing for the Collect screen. QueryChannels has no free-text search, so the name/cid filter
   // is applied while walking the app's channels (oldest first), which stays cheap at the sizes a
   // person pages through.
-  const stream: StreamBrowserPort | undefined = service ? {
-    async channels(profileId, q) {
-      const filter = q.type ? { type: q.type } : {};
-      const needle = q.query?.trim().toLowerCase() ?? '';
-      const out: RemoteChannelPage['channels'] = [];
-      let skipped = 0;
-      let hasMore = false;
-      const client = await connection(profileId);
-      for await (const ch of client.channels(filter)) {
-        if (needle && !`${ch.name ?? ''} ${ch.cid}`.toLowerCase().includes(needle)) continue;
-        if (skipped < q.offset) {
-          skipped++;
-          continue;
-        }
-        if (out.length === q.limit) {
-          hasMore = true;
-          break;
-        }
-        out.push({
-          cid: ch.cid,
-          type: ch.type,
-          id: ch.id,
-          name: typeof ch.name === 'string' ? ch.name : null,
-          member_count: typeof ch.member_count === 'number' ? ch.member_count : 0,
-          created_at: ch.created_at ?? null,
-          last_message_at: ch.last_message_at ?? null,
-          disabled: Boolean((ch as { disabled?: boolean }).disabled),
-        });
+  const stream: StreamBrowserPort = {
+    channels: (profileId, q) => asConnectionError(browseChannels(profileId, q)),
+    users: (profileId, q) => asConnectionError(browseUsers(profileId, q)),
+  };
+
+  async function browseChannels(profileId: string, q: Parameters<StreamBrowserPort['channels']>[1]): Promise<RemoteChannelPage> {
+    const filter = q.type ? { type: q.type } : {};
+    const needle = q.query?.trim().toLowerCase() ?? '';
+    const out: RemoteChannelPage['channels'] = [];
+    let skipped = 0;
+    let hasMore = false;
+    const client = await connection(profileId);
+    for await (const ch of client.channels(filter)) {
+      if (needle && !`${ch.name ?? ''} ${ch.cid}`.toLowerCase().includes(needle)) continue;
+      if (skipped < q.offset) {
+        skipped++;
+        continue;
       }
-      return { channels: out, offset: q.offset, has_more: hasMore };
-    },
-    async users(profileId, q) {
-      const needle = q.query?.trim().toLowerCase() ?? '';
-      const out: { id: string; name: string | null; role: string | null; last_active: string | null }[] = [];
-      let skipped = 0;
-      let hasMore = false;
-      const client = await connection(profileId);
-      for await (const u of client.users({})) {
-        if (needle && !`${u.name ?? ''} ${u.id}`.toLowerCase().includes(needle)) continue;
-        if (skipped < q.offset) {
-          skipped++;
-          continue;
-        }
-        if (out.length === q.limit) {
-          hasMore = true;
-          break;
-        }
-        out.push({ id: u.id, name: u.name ?? null, role: u.role ?? null, last_active: typeof u.last_active === 'string' ? u.last_active : null });
+      if (out.length === q.limit) {
+        hasMore = true;
+        break;
       }
-      return { users: out, offset: q.offset, has_more: hasMore };
-    },
-  } : undefined;
+      out.push({
+        cid: ch.cid,
+        type: ch.type,
+        id: ch.id,
+        name: typeof ch.name === 'string' ? ch.name : null,
+        member_count: typeof ch.member_count === 'number' ? ch.member_count : 0,
+        created_at: ch.created_at ?? null,
+        last_message_at: ch.last_message_at ?? null,
+        disabled: Boolean((ch as { disabled?: boolean }).disabled),
+      });
+    }
+    return { channels: out, offset: q.offset, has_more: hasMore };
+  }
+
+  async function browseUsers(profileId: string, q: Parameters<StreamBrowserPort['users']>[1]): Promise<RemoteUserPage> {
+    const needle = q.query?.trim().toLowerCase() ?? '';
+    const out: { id: string; name: string | null; role: string | null; last_active: string | null }[] = [];
+    let skipped = 0;
+    let hasMore = false;
+    const client = await connection(profileId);
+    for await (const u of client.users({})) {
+      if (needle && !`${u.name ?? ''} ${u.id}`.toLowerCase().includes(needle)) continue;
+      if (skipped < q.offset) {
+        skipped++;
+        continue;
+      }
+      if (out.length === q.limit) {
+        hasMore = true;
+        break;
+      }
+      out.push({ id: u.id, name: u.name ?? null, role: u.role ?? null, last_active: typeof u.last_active === 'string' ? u.last_active : null });
+    }
+    return { users: out, offset: q.offset, has_more: hasMore };
+  }
 
   /** Creates or refreshes the sandbox workspace's persisted profile (new port and key each start). */
   const registerSandbox = (sb: RunningSandbox): void => {
@@ -308,7 +334,7 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
 
   return {
     profiles,
-    stream,
+    stream: service ? stream : undefined,
     jobs: engine ?? undefined,
     sandbox: sandboxPort,
     async close() {
@@ -323,6 +349,19 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
       logger.close();
     },
   };
+}
+
+/**
+ * Stream's refusals (wrong secret, suspended app, unreachable host…) as `connection` errors with
+ * the client's message, which names the fix and never carries the secret (main/core/stream/errors.ts).
+ */
+async function asConnectionError<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    if (err instanceof StreamError) throw new AppError('connection', err.message);
+    throw err;
+  }
 }
 
 /** ARCHIVIST_JOBS_LIMITS='{"pollInitialMs":50}' tunes the engine (tests, benches), as for the CLI. */

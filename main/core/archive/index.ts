@@ -68,7 +68,7 @@ class Conn {
   onEvent?: (m: any) => void;
 
   constructor(url: URL, workerData: Record<string, unknown>) {
-    this.w = new Worker(url, { workerData, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 } });
+    this.w = new Worker(url, { workerData, resourceLimits: { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 8 } });
     this.ready = new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(new ArchiveError('open_failed', `The archive could not be opened: ${err.message}`));
       this.w.once('error', onError);
@@ -129,7 +129,7 @@ const SPLIT_ABOVE = 20_000;
 export async function openArchive(dataDir: string, opts: { readers?: number } = {}): Promise<Archive> {
   const { archiveDb, evidenceDir } = dataPaths(dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
-  const first = new Conn(workerUrl, { dbPath: archiveDb, cacheMb: 48, evidenceDir, writer: true });
+  const first = new Conn(workerUrl, { dbPath: archiveDb, cacheMb: 24, evidenceDir, writer: true });
   await first.ready; // migrations run once, here, before any other thread opens the files
   const extra = Math.max(0, (opts.readers ?? Math.min(2, os.availableParallelism())) - 1);
   const others = Array.from({ length: extra }, () => new Conn(workerUrl, { dbPath: archiveDb, cacheMb: 32, evidenceDir }));

@@ -13,12 +13,12 @@ import { refreshTerms } from './search/terms.ts';
 import { hotKey, hotMatch } from './search/compile.ts';
 
 const { dbPath, ftsPath } = workerData as { dbPath: string; ftsPath: string };
-const fts = openFtsDb(ftsPath, 48);
+const fts = openFtsDb(ftsPath, 24);
 const src = new Database(dbPath, { readonly: true, fileMustExist: true });
 src.pragma('busy_timeout = 10000');
-src.pragma('cache_size = -16384');
+src.pragma('cache_size = -8192');
 const port = parentPort!;
-const BATCH = 50_000;
+const BATCH = 20_000;
 
 const s = {
   state: fts.prepare('SELECT v FROM indexer_state WHERE k = ?').pluck(),

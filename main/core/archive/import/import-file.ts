@@ -51,7 +51,7 @@ export async function importFile(
   }
   const started = Date.now();
   const worker = new Worker(parseWorkerUrl, { workerData: { path: abs, detection, knownSha256: opts.sha256, evidenceDir: opts.evidenceDir },
-    resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 16 },
+    resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
   });
   let writer: ArchiveWriter | null = null;
   let fileId = 0;
@@ -67,7 +67,7 @@ export async function importFile(
   // A bigger page cache while importing keeps the random-insert indexes (id hash, time key)
   // resident; restored afterwards so an idle archive stays small.
   const cacheBefore = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma('cache_size = -32768');
+  db.pragma('cache_size = -16384');
   const restoreCache = () => db.pragma(`cache_size = ${cacheBefore}`);
   const writeBatch = (w: ArchiveWriter, b: Batch) => {
     if (!open) {

@@ -40,6 +40,10 @@ if (!isMainThread) {
       const stats: BenchStats = { ...sb.control.stats(), responses429: sb.control.requests().filter((r) => r.status === 429).length };
       parentPort!.postMessage({ type: 'stats', stats });
     }
+    if (m.type === 'arrivals') {
+      // Wall-clock arrival of each export request at the server (--timeline).
+      parentPort!.postMessage({ type: 'arrivals', at: sb.control.requests().filter((r) => r.endpoint === 'ExportChannels').map((r) => r.at) });
+    }
     if (m.type === 'reset') {
       sb.control.resetStats();
       parentPort!.postMessage({ type: 'reset' });
@@ -131,6 +135,7 @@ try {
     let linksReadyAt = 0;
     let firstLinkAt = Infinity;
     let start = 0;
+    let startWall = 0;
     const timeline: string[][] = [];
     const calls: string[] = [];
     // --timeline: every Stream call's start and round trip, to see where the time goes.
@@ -168,6 +173,7 @@ try {
     try {
       await engine.start();
       start = performance.now();
+      startWall = Date.now();
       const col = await engine.createCollection({ kind: 'channels', profile_id: 'bench', channels: { cids }, format: 'v2', label: 'bench:export' });
       const done = await engine.waitFor(col.id);
       const elapsed = performance.now() - start;
@@ -190,6 +196,8 @@ try {
       if (values.timeline) {
         for (const [seq, ev] of timeline.entries()) if (ev) console.log(`  job ${String(seq).padStart(3)}: ${ev.join(', ')}`);
         console.log(`  calls: ${calls.join(', ')}`);
+        const { at } = await ask<{ at: number[] }>('arrivals');
+        console.log(`  export requests arrived at: ${at.map((a) => ((a - startWall) / 1000).toFixed(3)).join(', ')}`);
       }
       const l = engine.limits;
       console.log(`  engine limits: tasks in flight ${l.maxTasksInFlight}, downloads ${l.maxConcurrentDownloads}, imports ${l.maxConcurrentImports}, poll ${l.pollInitialMs}→${l.pollMaxMs} ms${l.pollInitialMs !== DEFAULT_LIMITS.pollInitialMs ? ' (not the default!)' : ''}`);

@@ -33,6 +33,21 @@ function parseCsvLine(line) {
   return out.map((s) => s.trim());
 }
 
+function csvRecords(text) {
+  const out = [];
+  let cur = '';
+  let quoted = false;
+  for (const c of text) {
+    if (c === '"') quoted = !quoted;
+    if (c === '\n' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += c;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
 // Global checks (CSP, navigation limits, permission handler) look across files, so main and
 // preload are scanned together as one app.
 const scan = fs.mkdtempSync(path.join(os.tmpdir(), 'eneg-'));
@@ -49,7 +64,8 @@ for (const input of ['app']) {
     console.error(`electronegativity did not produce a report for ${input}:\n${r.stdout}\n${r.stderr}`);
     process.exit(1);
   }
-  const lines = fs.readFileSync(out, 'utf8').split('\n').slice(1).filter(Boolean);
+  // Records, not lines: a quoted field (a code sample) may span several lines.
+  const lines = csvRecords(fs.readFileSync(out, 'utf8')).slice(1).filter((l) => l.trim());
   for (const l of lines) {
     const [check, severity, confidence, file, location, sample] = parseCsvLine(l);
     findings.push({ input, check, severity, confidence, file, location, sample });

@@ -2,8 +2,8 @@
  * The secret-scan test, first part (issue 4): `archivist profile add/list/test/rotate/remove` as
  * real processes, with the real keychain and the sandbox Stream server, then every byte they left
  * behind (state.db with -wal/-shm, logs) and every byte they printed is scanned for each secret
- * used: zero hits. The full-export scan (jobs, evidence, archive, IPC/HTTP responses) extends
- * this once the export pipeline is wired to profiles.
+ * used: zero hits. The full-export scan (jobs, evidence, archive, HTTP responses and events of
+ * browser mode) is ./full-export-secret-scan.test.ts.
  */
 import fs from 'node:fs';
 import os from 'node:os';

@@ -103,7 +103,10 @@ describeIf(gate, 'secrets never leave the keychain (full sandbox export: CLI and
 
     // ---- 2. browser mode on the same data dir --------------------------------------------------
     // What the app would print to its terminal (errors with their details) is recorded and scanned too.
-    const log = (message: string, err?: unknown) => recorded.push({ name: `app log: ${message}`, text: `${message} ${err === undefined ? '' : inspect(err, { depth: 5 })}` });
+    // (Named by number: a failing assertion prints the name, and must not print a leaked secret.)
+    let logLines = 0;
+    const log = (message: string, err?: unknown) =>
+      recorded.push({ name: `app log line ${++logLines}`, text: `${message} ${err === undefined ? '' : inspect(err, { depth: 5 })}` });
     app = await startBrowserMode({ dataDir: dir, rendererDir, jobLimits: LIMITS, sandboxLatency: { pendingMs: 20, runningMs: 20 }, log });
     const { port, origin } = app.server;
     const signIn = await request(port, { path: `/?token=${new URL(app.url).searchParams.get('token')}` });

@@ -3,6 +3,8 @@ import type { Archive } from '../archive/index.ts';
 import type { ArchivePort } from './ports.ts';
 
 export function archivePort(archive: Archive, _dataDir?: string): ArchivePort & { close(): void } {
+  // Asked for by every report; archive.stats() counts every table, so ask it once.
+  let sqlite: Promise<string | null> | null = null;
   return {
     importFiles: (paths, opts) =>
       archive.importFiles(paths, {
@@ -14,8 +16,12 @@ export function archivePort(archive: Archive, _dataDir?: string): ArchivePort & 
       const r = await archive.fileMessageCounts(sha256);
       return r ? { channels: new Map(Object.entries(r.channels)), users: new Map(Object.entries(r.users)) } : null;
     },
-    async sqliteVersion() {
-      return (await archive.stats()).sqlite_version ?? null;
+    sqliteVersion() {
+      sqlite ??= archive.stats().then((s) => s.sqlite_version ?? null);
+      sqlite.catch(() => {
+        sqlite = null;
+      });
+      return sqlite;
     },
     close() {},
   };

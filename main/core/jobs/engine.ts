@@ -1071,11 +1071,8 @@ export class JobEngineImpl implements JobEngine {
     const jobOf = new Map<string, JobRow>();
     for (const j of jobs) for (const t of JSON.parse(j.targets_json) as string[]) jobOf.set(t, j);
     // Per evidence file: what the archive holds from it (its sightings), by channel and author.
-    const fileCounts = new Map<string, { channels: Map<string, number>; users: Map<string, number> } | null>();
-    for (const j of jobs) {
-      if (j.state !== 'done' || !j.evidence_sha256 || fileCounts.has(j.evidence_sha256)) continue;
-      fileCounts.set(j.evidence_sha256, await this.opts.archive.countFileMessages(j.evidence_sha256).catch(() => null));
-    }
+    const shas = [...new Set(jobs.filter((j) => j.state === 'done' && j.evidence_sha256).map((j) => j.evidence_sha256!))];
+    const fileCounts = new Map(await Promise.all(shas.map(async (sha) => [sha, await this.opts.archive.countFileMessages(sha).catch(() => null)] as const)));
     const gaps: string[] = [];
     const lines: TargetCompleteness[] = [];
     const failedJobs = new Set<string>();

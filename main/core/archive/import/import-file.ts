@@ -57,6 +57,7 @@ export async function importFile(
   let fileId = 0;
   let totalBytes = 0;
   let writeMs = 0;
+  let commitMs = 0;
   let firstBatchAt = 0;
   // Several parser batches share one transaction: FTS5 flushes a segment per commit, so larger
   // commits mean far less merge work. A crash loses at most the open transaction, and the
@@ -67,7 +68,7 @@ export async function importFile(
   // A bigger page cache while importing keeps the random-insert indexes (id hash, time key)
   // resident; restored afterwards so an idle archive stays small.
   const cacheBefore = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma('cache_size = -16384');
+  db.pragma(`cache_size = -${Number(process.env.ARCHIVIST_IMPORT_CACHE_MB ?? 48) * 1024}`);
   const restoreCache = () => db.pragma(`cache_size = ${cacheBefore}`);
   const writeBatch = (w: ArchiveWriter, b: Batch) => {
     if (!open) {
@@ -85,7 +86,9 @@ export async function importFile(
     if (sinceCommit >= COMMIT_EVERY) commit();
   };
   const commit = () => {
+    const tc = performance.now();
     if (open) db.exec('COMMIT');
+    commitMs += performance.now() - tc;
     open = false;
     sinceCommit = 0;
     opts.onCommitted?.();
@@ -130,7 +133,9 @@ export async function importFile(
             ).run(m.sha256, abs, m.size, detection.format, detection.gzip ? 1 : 0, new Date().toISOString(),
               opts.provenance ? JSON.stringify(opts.provenance) : null).lastInsertRowid);
           }
-          writer = new ArchiveWriter(db, fileId);
+          // Expected messages from the file size (~1 KB each, generously): sizes the Bloom filter.
+          writer = new ArchiveWriter(db, fileId, Math.ceil((m.size as number) / 400));
+          if (process.env.ARCHIVIST_IMPORT_TIMINGS) writer.profile();
           worker.postMessage({ type: 'decision', go: true });
           return;
         }
@@ -159,7 +164,8 @@ export async function importFile(
           .run(new Date().toISOString(), m.shape, m.evidencePath, b.lines, c.messages, c.new_messages, c.new_versions, c.channels, c.users,
             c.members, c.reactions, c.attachments, c.reads, c.rejected, took, fileId);
         if (process.env.ARCHIVIST_IMPORT_TIMINGS) {
-          console.error(`[import] total ${took} ms, first batch at ${firstBatchAt} ms, writer busy ${writeMs.toFixed(0)} ms`);
+          console.error(`[import] total ${took} ms, first batch at ${firstBatchAt} ms, writer busy ${writeMs.toFixed(0)} ms, commits ${commitMs.toFixed(0)} ms`);
+          console.error('[import] statements: ' + Object.entries(writer.timings).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
         }
         const row = db.prepare('SELECT * FROM files WHERE id = ?').get(fileId) as Record<string, unknown>;
         const rejected = (db.prepare('SELECT line, offset, reason FROM rejections WHERE file_id = ? ORDER BY line LIMIT 10000')

@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { FLAG, type Batch, type MessageRec, type ReactionRec } from './records.ts';
 import { idHash } from '../id-hash.ts';
+import { IdBloom } from './bloom.ts';
 
 export interface FileCounts {
   messages: number; new_messages: number; new_versions: number; channels: number; users: number;
@@ -40,9 +41,14 @@ export class ArchiveWriter {
   private db: Database.Database;
   private fileId: number;
 
-  constructor(db: Database.Database, fileId: number) {
+  private bloom: IdBloom;
+
+  constructor(db: Database.Database, fileId: number, expectedNew = 0) {
     this.db = db;
     this.fileId = fileId;
+    const existing = (db.prepare('SELECT count(*) FROM messages').pluck().get() as number) ?? 0;
+    this.bloom = new IdBloom(existing + expectedNew);
+    if (existing) for (const h of db.prepare('SELECT id_hash FROM messages').pluck().iterate()) this.bloom.add(h as number);
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       userGet: p('SELECT pk, updated_at FROM users WHERE id = ?'),
@@ -88,6 +94,25 @@ export class ArchiveWriter {
       other: p('INSERT OR IGNORE INTO other_entities (file_id, line, kind, raw) VALUES (?,?,?,?)'),
       reject: p('INSERT OR REPLACE INTO rejections (file_id, line, offset, reason, excerpt) VALUES (?,?,?,?,?)'),
     };
+  }
+
+  /** Per-statement time, when ARCHIVIST_IMPORT_TIMINGS is set (import profiling). */
+  readonly timings: Record<string, number> = {};
+
+  profile() {
+    for (const [name, st] of Object.entries(this.s)) {
+      for (const m of ['run', 'get', 'all'] as const) {
+        const orig = (st as any)[m].bind(st);
+        (st as any)[m] = (...a: unknown[]) => {
+          const t0 = performance.now();
+          try {
+            return orig(...a);
+          } finally {
+            this.timings[name] = (this.timings[name] ?? 0) + performance.now() - t0;
+          }
+        };
+      }
+    }
   }
 
   private userRef(id: string): number {
@@ -197,10 +222,11 @@ export class ArchiveWriter {
     const meta = metaTokens(upk, cpk, m.flags, 1);
     // Time-ordered key: µs × 2; a collision (same µs) takes the next free slot.
     const h = idHash(m.id);
-    if (s.msgGet.get(h, m.id)) {
+    if (this.bloom.mayHave(h) && s.msgGet.get(h, m.id)) {
       this.existing(m, h);
       return;
     }
+    this.bloom.add(h);
     let rowid = m.created_us * 2;
     for (let attempt = 0; ; attempt++) {
       const r = s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, meta, m.created_at, m.updated_at,

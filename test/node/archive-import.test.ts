@@ -281,3 +281,20 @@ describe('progress', () => {
     for (let i = 1; i < events.length; i++) expect(events[i].lines).toBeGreaterThanOrEqual(events[i - 1].lines);
   });
 });
+
+describe('id Bloom filter', () => {
+  it('never says "absent" for an id it was given (52-bit hashes, all bit ranges)', async () => {
+    const { IdBloom } = await import('../../main/core/archive/import/bloom.ts');
+    const { idHash } = await import('../../main/core/archive/id-hash.ts');
+    const bloom = new IdBloom(50_000);
+    const ids = Array.from({ length: 50_000 }, (_, i) => `msg-${i}-${(i * 2654435761) % 1e9}`);
+    for (const id of ids) bloom.add(idHash(id));
+    expect(ids.every((id) => bloom.mayHave(idHash(id)))).toBe(true);
+    for (const h of [0, 1, 2 ** 32 - 1, 2 ** 32, 2 ** 52 - 1, 2 ** 51 + 12345]) {
+      bloom.add(h);
+      expect(bloom.mayHave(h)).toBe(true);
+    }
+    const falsePositives = Array.from({ length: 20_000 }, (_, i) => `other-${i}`).filter((id) => bloom.mayHave(idHash(id))).length;
+    expect(falsePositives).toBeLessThan(20_000 * 0.05);
+  });
+});

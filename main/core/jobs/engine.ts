@@ -474,6 +474,7 @@ export class JobEngineImpl implements JobEngine {
     runner.promise = this.runJob(id, abort.signal).finally(() => {
       if (this.runners.get(id) === runner) this.runners.delete(id);
       this.live.delete(id);
+      this.requestedAt.delete(id);
       const row = this.repo.job(id);
       if (row) {
         if (isWorking(row.state) && this.started && !abort.signal.aborted) this.kick();

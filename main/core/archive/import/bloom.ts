@@ -12,9 +12,12 @@ export class IdBloom {
     this.bits = new Uint32Array(Math.ceil(this.m / 32));
   }
 
+  // Three positions from two independent parts of the 52-bit hash (Kirsch–Mitzenmacher). Plain
+  // float arithmetic: bitwise operators would truncate to signed 32 bits.
   private *positions(h: number) {
     const a = h % 0x100000000;
-    const b = Math.floor(h / 0x100000) | 1;
+    let b = Math.floor(h / 0x100000) % 0x100000000;
+    if (b % 2 === 0) b += 1;
     for (let i = 0; i < 3; i++) yield (a + i * b) % this.m;
   }
 

@@ -7,7 +7,20 @@ import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
+import { ensureNodeModules, ensureSystemPackages } from './lib/setup.js';
+
 const root = path.resolve(import.meta.dirname, '..');
+
+// A fresh checkout: system packages first (keytar builds against libsecret), then npm ci.
+const missing = ensureSystemPackages(['build', 'keychain'], (m) => console.log(m));
+ensureNodeModules((m) => console.log(m));
+if (missing.length) {
+  console.log(
+    `Note: the OS keychain support is incomplete (missing: ${missing.join(' ')}).\n` +
+      `  The sandbox workspace works without it; to keep real Stream secrets, run:\n` +
+      `  sudo apt-get install -y ${missing.join(' ')}`,
+  );
+}
 const bin = (name) => path.join(root, 'node_modules', '.bin', process.platform === 'win32' ? `${name}.cmd` : name);
 const node22 = fs.existsSync(bin('node')) ? bin('node') : process.execPath;
 

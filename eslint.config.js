@@ -10,13 +10,13 @@ const restrict = (patterns, message) => ({
 export default tseslint.config(
   { ignores: ['node_modules/**', 'dist/**', 'out/**', 'bench/.data/**', 'test-results/**'] },
   {
-    files: ['**/*.{ts,tsx}'],
+    files: ['**/*.{ts,tsx,cts,mts}'],
     languageOptions: { parser: tseslint.parser },
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {},
   },
   {
-    files: ['main/core/**/*.{ts,tsx}', 'main/sandbox/**/*.{ts,tsx}'],
+    files: ['main/core/**/*.{ts,tsx,cts,mts}', 'main/sandbox/**/*.{ts,tsx,cts,mts}'],
     rules: restrict(
       ['electron', 'electron/*', 'react', 'react-dom', 'react/*', 'react-dom/*', '**/renderer/**', '**/main/electron/**', '**/electron/**', '**/web/**', '**/cli/**'],
       'main/core and main/sandbox are plain Node: no Electron, React, renderer or entrance (electron/web/cli) imports.',

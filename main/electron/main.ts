@@ -21,14 +21,17 @@ import {
   session,
   shell,
   Tray,
+  utilityProcess,
   type MenuItemConstructorOptions,
 } from 'electron';
 import { createAppCore, type AppCore } from '../core/app/index.ts';
 import { defaultDataDir } from '../core/paths.ts';
+import { createSecretStore } from '../core/secrets/index.ts';
 import { CONTENT_SECURITY_POLICY, STATIC_HEADERS } from '../web/security.ts';
 import type { AppEvent } from '../../preload/contract.ts';
 import { allowedExternalUrl } from './external.ts';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, EVENT_CHANNEL, registerContractIpc } from './ipc.ts';
+import { utilityProcessLauncher } from './keychain.ts';
 import { resolveAppUrl } from './protocol.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
@@ -197,6 +200,8 @@ async function start() {
     host: 'electron',
     version: app.getVersion(),
     log,
+    // The keychain helper as a utility process: the runAsNode fuse is off (electron-builder.yml).
+    secretStore: createSecretStore(process.env, { launcher: utilityProcessLauncher((...args) => utilityProcess.fork(...args)) }),
     openExternal: async (raw) => {
       const url = allowedExternalUrl(raw);
       if (!url) return false;

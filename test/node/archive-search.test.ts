@@ -266,6 +266,7 @@ describe('facets and pagination at scale', () => {
       const page2 = await big.search({ query: q, sort: 'relevance', limit: 40, cursor: fast.next_cursor! });
       const live2 = await big.search({ query: `${q} after:1970-01-01`, sort: 'relevance', limit: 40, cursor: live.next_cursor! });
       expect(page2.hits.map((h) => h.message_id)).toEqual(live2.hits.map((h) => h.message_id));
+      expect(await big.facets(q)).toEqual(await big.facets(`${q} after:1970-01-01`));
     }
   });
 

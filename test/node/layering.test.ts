@@ -17,6 +17,8 @@ describe('layering rules', () => {
     ['main/core/probe.ts', "import { x } from '../../renderer/store.ts';", true],
     ['main/core/probe.ts', "import { x } from '../cli/main.ts';", true],
     ['main/sandbox/probe.ts', "import { BrowserWindow } from 'electron';", true],
+    // CommonJS TypeScript too (the keychain helper is main/core/secrets/keytar-host.cts).
+    ['main/core/secrets/probe.cts', "import type { ParentPort } from 'electron';", true],
     ['renderer/probe.tsx', "import { openArchive } from '../main/core/archive/index.ts';", true],
     ['renderer/probe.tsx', "import fs from 'node:fs';", true],
     ['renderer/probe.tsx', "import Database from 'better-sqlite3';", true],

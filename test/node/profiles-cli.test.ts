@@ -71,6 +71,43 @@ describe('archivist profile (no keychain needed)', () => {
     expect(json.stdout + text.stdout).not.toContain('acme-secret-0123456789abcdef');
   });
 
+  it('set-base-url points a profile at another endpoint, keeps its secret, and refuses bad URLs', async () => {
+    const db = openStateDb(dir);
+    const secrets = new MemorySecretStore();
+    const acme = await new ProfileService({ db, secrets }).add({ name: 'Acme', api_key: 'acmekey', secret: 'acme-secret-0123456789abcdef' });
+    db.close();
+    expect(acme.base_url).toBe('https://chat.stream-io-api.com');
+    expect((await run(['--help'])).stdout).toMatch(/profile set-base-url NAME URL \[--json\]/);
+
+    const text = await run(['set-base-url', 'Acme', 'https://chat-proxy-dublin.stream-io-api.com/']);
+    expect(text).toMatchObject({ code: 0, stderr: '' });
+    expect(text.stdout).toBe('"Acme" now connects to https://chat-proxy-dublin.stream-io-api.com.\nCheck it with: archivist profile test "Acme"\n');
+    // By id too, as JSON: the whole profile, as `list --json` shows it.
+    const json = await run(['set-base-url', acme.id, 'http://127.0.0.1:8090', '--json']);
+    expect(json.code).toBe(0);
+    const doc = JSON.parse(json.stdout) as { profile: Record<string, unknown> };
+    expect(doc.profile).toMatchObject({ id: acme.id, name: 'Acme', base_url: 'http://127.0.0.1:8090', has_secret: true });
+    const listed = JSON.parse((await run(['list', '--json'])).stdout) as { profiles: Array<Record<string, unknown>> };
+    expect(listed.profiles).toEqual([doc.profile]);
+    expect(await secrets.get(acme.id)).toBe('acme-secret-0123456789abcdef'); // untouched
+    expect(json.stdout + text.stdout).not.toContain('acme-secret-0123456789abcdef');
+
+    for (const bad of ['not a url', 'ftp://example.com', 'https://user:pw@example.com', 'https://example.com/?q=1']) {
+      const r = await run(['set-base-url', 'Acme', bad]);
+      expect(r.code, bad).toBe(1);
+      expect(r.stderr).toMatch(/^archivist profile: base URL /);
+    }
+    expect(JSON.parse((await run(['list', '--json'])).stdout).profiles[0].base_url).toBe('http://127.0.0.1:8090');
+    const unknown = await run(['set-base-url', 'Nope', 'https://example.com']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/There is no profile "Nope"/);
+    for (const args of [['set-base-url'], ['set-base-url', 'Acme'], ['set-base-url', 'Acme', 'https://a.example', 'extra']]) {
+      const r = await run(args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toMatch(/archivist profile set-base-url NAME URL/);
+    }
+  });
+
   it('gives actionable errors for unknown profiles and a sandbox that is not running', async () => {
     const missing = await run(['test', 'Nope']);
     expect(missing.code).toBe(1);

@@ -123,12 +123,13 @@ The desktop app's own sandbox workspace needs none of this (its profile keeps no
   },
   profile: {
     name: 'profile',
-    summary: 'Add, list, test, rotate or remove Stream app profiles (secrets in the OS keychain)',
+    summary: 'Add, list, test, rotate, re-point or remove Stream app profiles (secrets in the OS keychain)',
     usage: `Usage:
   archivist profile add --name NAME --api-key KEY [--base-url URL] --secret-stdin
   archivist profile list [--json]
   archivist profile test NAME [--json]
   archivist profile rotate NAME --secret-stdin
+  archivist profile set-base-url NAME URL [--json]
   archivist profile remove NAME [--force] [--json]
 Every subcommand takes --data-dir DIR (or ARCHIVIST_DATA_DIR).
 
@@ -136,7 +137,8 @@ The API secret is read from standard input, e.g.
   printf %s "$STREAM_SECRET" | archivist profile add --name Acme --api-key abc123 --secret-stdin
 (at a terminal it is asked for without echo). It is kept only in the system keychain.
 The base URL defaults to https://chat.stream-io-api.com (set it for regional endpoints, proxies
-or a local \`archivist sandbox\`, e.g. --base-url http://127.0.0.1:PORT).
+or a local \`archivist sandbox\`, e.g. --base-url http://127.0.0.1:PORT). set-base-url changes it
+later; the secret stays in the keychain as it is.
 --force (remove): remove the profile even if the keychain cannot be reached to delete its secret.
 Keychain calls give up after 10 s (ARCHIVIST_KEYCHAIN_TIMEOUT_MS to change).`,
   },

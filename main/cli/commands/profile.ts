@@ -19,8 +19,8 @@ export const profileCommand: Command = {
   ...commandHelp.profile,
   async run(argv, io) {
     const sub = argv[0];
-    if (!sub || sub.startsWith('-')) throw new UsageError('Name a profile subcommand: add, list, test, rotate or remove.');
-    if (!['add', 'list', 'test', 'rotate', 'remove'].includes(sub)) throw new UsageError(`Unknown profile subcommand "${sub}".`);
+    if (!sub || sub.startsWith('-')) throw new UsageError('Name a profile subcommand: add, list, test, rotate, set-base-url or remove.');
+    if (!['add', 'list', 'test', 'rotate', 'set-base-url', 'remove'].includes(sub)) throw new UsageError(`Unknown profile subcommand "${sub}".`);
     const { values, positionals } = parseArgs({
       args: argv.slice(1),
       allowPositionals: true,
@@ -36,7 +36,8 @@ export const profileCommand: Command = {
     });
     const takesRef = sub === 'test' || sub === 'rotate' || sub === 'remove';
     if (takesRef && positionals.length !== 1) throw new UsageError(`Name the profile to ${sub} (its name or id).`);
-    if (!takesRef && positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}".`);
+    if (sub === 'set-base-url' && positionals.length !== 2) throw new UsageError('Name the profile (its name or id) and its new base URL: archivist profile set-base-url NAME URL');
+    if (!takesRef && sub !== 'set-base-url' && positionals.length) throw new UsageError(`Unexpected argument "${positionals[0]}".`);
     if ((sub === 'add' || sub === 'rotate') && !values['secret-stdin'])
       throw new UsageError('Pass --secret-stdin and give the secret on standard input (never on the command line, where shell history and `ps` would keep it).');
 
@@ -76,6 +77,13 @@ export const profileCommand: Command = {
           const p = await service.rotateSecret(ref, await readSecret(io));
           if (values.json) printJson(io, { profile: p });
           else io.stdout(`Replaced the secret of "${p.name}" in the system keychain.\nCheck it with: archivist profile test "${p.name}"\n`);
+          return 0;
+        }
+        case 'set-base-url': {
+          // No keychain involved: the secret stays as it is.
+          const p = service.setBaseUrl(positionals[0], positionals[1]);
+          if (values.json) printJson(io, { profile: p });
+          else io.stdout(`"${p.name}" now connects to ${p.base_url}.\nCheck it with: archivist profile test "${p.name}"\n`);
           return 0;
         }
         case 'remove': {

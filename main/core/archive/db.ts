@@ -25,7 +25,7 @@ function tune(db: ArchiveDb, cacheMb: number) {
  * `attachFts` attaches the search index (fts.db) as `ftsdb` for reading. The import connection
  * must not attach it: BEGIN IMMEDIATE would then also lock fts.db against the indexer.
  */
-export function openArchiveDb(file: string, opts: { cacheMb?: number; attachFts?: boolean } = {}): ArchiveDb {
+export function openArchiveDb(file: string, opts: { cacheMb?: number; attachFts?: boolean; ftsCacheMb?: number } = {}): ArchiveDb {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   tune(db, opts.cacheMb ?? 48);
@@ -33,7 +33,11 @@ export function openArchiveDb(file: string, opts: { cacheMb?: number; attachFts?
   migrate(db, archiveMigrations);
   const fts = openFtsDb(ftsPathFor(file), 8);
   fts.close();
-  if (opts.attachFts) db.prepare('ATTACH DATABASE ? AS ftsdb').run(ftsPathFor(file));
+  if (opts.attachFts) {
+    db.prepare('ATTACH DATABASE ? AS ftsdb').run(ftsPathFor(file));
+    // cache_size is per schema: without this the index would get SQLite's 2 MB default.
+    db.pragma(`ftsdb.cache_size = -${(opts.ftsCacheMb ?? 32) * 1024}`);
+  }
   return db;
 }
 

@@ -120,7 +120,7 @@ class Conn {
 }
 
 /** Relevance queries with more hits than this are ranked in halves on two workers, then merged. */
-const SPLIT_ABOVE = 20_000;
+const SPLIT_ABOVE = 100_000;
 
 /**
  * Opens (creating if needed) the archive in a data dir: worker 0 imports and reads, the others

@@ -8,7 +8,8 @@
  */
 import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
-import { openFtsDb } from './db.ts';
+import { openArchiveDb, openFtsDb } from './db.ts';
+import { SearchEngine } from './search/search.ts';
 import { refreshTerms } from './search/terms.ts';
 import { hotKey, hotMatch } from './search/compile.ts';
 
@@ -18,6 +19,9 @@ const src = new Database(dbPath, { readonly: true, fileMustExist: true });
 src.pragma('busy_timeout = 10000');
 src.pragma('cache_size = -8192');
 const port = parentPort!;
+// A reader over both files, for precomputing facets of the broadest queries.
+const both = openArchiveDb(dbPath, { cacheMb: 8, attachFts: true, ftsCacheMb: 8 });
+const facetEngine = new SearchEngine(both);
 const BATCH = 20_000;
 
 const s = {
@@ -113,6 +117,7 @@ port.on('message', (m: { id?: number; op: string }) => {
     setImmediate(run);
     check();
   } else if (m.op === 'close') {
+    both.close();
     fts.close();
     src.close();
     port.postMessage({ id: m.id, ok: true, result: true });
@@ -152,8 +157,10 @@ function hotStep() {
   const match = hotMatch(key);
   const total = fts.prepare('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?').pluck().get(match) as number;
   const top = fts.prepare('SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?').raw().all(match, HOT_TOP);
+  const facets = facetEngine.facets(facetEngine.compile(key.startsWith('p:') ? `${key.slice(2)}*` : key.slice(2)));
   if (gen() !== g) return; // the index moved on meanwhile: recompute later
-  fts.prepare('INSERT OR REPLACE INTO hot_queries (key, gen, total, top) VALUES (?,?,?,?)').run(key, g, total, JSON.stringify(top));
+  fts.prepare('INSERT OR REPLACE INTO hot_queries (key, gen, total, top, facets) VALUES (?,?,?,?,?)')
+    .run(key, g, total, JSON.stringify(top), JSON.stringify(facets));
 }
 setInterval(hotStep, 50).unref();
 setImmediate(run);

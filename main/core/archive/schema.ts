@@ -244,9 +244,9 @@ export const ftsMigrations: Migration[] = [
         CREATE TABLE indexer_state (k TEXT PRIMARY KEY, v INTEGER NOT NULL) WITHOUT ROWID;
         INSERT INTO indexer_state VALUES ('seq', 0), ('upd', 0);
         -- Precomputed exact answers for the broadest single-word and prefix queries (words in
-        -- more than 5 % of messages): total and the top ranks by bm25. Valid only for the index
+        -- more than 5 % of messages): total, the top ranks by bm25 and the facets. Valid only for the index
         -- generation (seq:upd) they were computed at; the indexer recomputes them after changes.
-        CREATE TABLE hot_queries (key TEXT PRIMARY KEY, gen TEXT NOT NULL, total INTEGER NOT NULL, top TEXT NOT NULL) WITHOUT ROWID;
+        CREATE TABLE hot_queries (key TEXT PRIMARY KEY, gen TEXT NOT NULL, total INTEGER NOT NULL, top TEXT NOT NULL, facets TEXT) WITHOUT ROWID;
       `);
     },
   },

@@ -45,6 +45,7 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
     const req = args.req;
     if (args.splitAbove !== undefined && (req.sort ?? 'relevance') === 'relevance') {
       const c = engine.compile(req.query);
+      if (c.textless) return { result: engine.search(req) };
       const offset = req.cursor ? engine.offsetOf(req.cursor) : 0;
       const hot = engine.hot(c);
       if (hot && offset + (req.limit ?? 50) <= hot.top.length) return { result: engine.search(req) };
@@ -56,7 +57,7 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
   rankRange: (a: { compiled: Compiled; lo: number; hi: number; k: number }) => engine.rankRange(a.compiled, a.lo, a.hi, a.k),
   hydrate: (a: { rowids: number[]; compiled: Compiled }) => engine.hydrate(a.rowids, a.compiled),
   facets: (a: { query: string }) => engine.facets(engine.compile(a.query)),
-  rowidBounds: () => db.prepare('SELECT min(tkey) AS lo, max(tkey) AS hi, count(*) AS n FROM messages').get(),
+  rowidBounds: () => db.prepare('SELECT min(tkey) AS lo, max(tkey) AS hi FROM messages').get(),
   maxSeq: () => db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) AS n").pluck().get(),
   invalidate: () => engine.invalidate(),
   context: (a) => reader.context(a),

@@ -112,6 +112,8 @@ export interface JobEngineOptions {
   now?: () => Date;
 }
 
+type FileCounts = { channels: Map<string, number>; users: Map<string, number> };
+
 /** A step could not complete: becomes failed/paused with this information. */
 class StepFailure extends Error {
   code: string;
@@ -189,6 +191,11 @@ export class JobEngineImpl implements JobEngine {
   private finishing = new Map<string, Promise<void>>();
   private resolving = new Set<string>();
   private lastCollectionEmit = new Map<string, number>();
+  /**
+   * What the archive holds from each evidence file, counted right after its import: the archive is
+   * append-only, so the figure is final then, and the report at the end need not count every file.
+   */
+  private fileCounts = new Map<string, Promise<FileCounts | null>>();
   /** When Stream accepted each job's current task (local clock), to aim its polls. */
   private requestedAt = new Map<string, number>();
   /** How long recent tasks took on Stream's side (its created_at → updated_at), per connection and kind. */
@@ -388,6 +395,8 @@ export class JobEngineImpl implements JobEngine {
     await this.store.init();
     this.observer = !(await this.acquireLock());
     if (!this.observer) {
+      // Every report names the SQLite version; ask now, not while a collection is finishing.
+      void this.opts.archive.sqliteVersion?.().catch(() => null);
       for (const c of this.repo.collections()) {
         if (c.state === 'resolving') void this.resolve(c.id).then(() => this.kick());
       }
@@ -642,6 +651,19 @@ export class JobEngineImpl implements JobEngine {
     if (recent.length > 8) recent.shift();
   }
 
+  /** The archive's count for an imported file; a failed or unknown count is asked again next time. */
+  private countFile(sha256: string): Promise<FileCounts | null> {
+    let p = this.fileCounts.get(sha256);
+    if (!p) {
+      p = this.opts.archive.countFileMessages(sha256).catch(() => null);
+      this.fileCounts.set(sha256, p);
+      void p.then((r) => {
+        if (!r && this.fileCounts.get(sha256) === p) this.fileCounts.delete(sha256);
+      });
+    }
+    return p;
+  }
+
   private taskFailed(job: JobRow, error: { type: string; description: string } | null): boolean {
     const reason = error ? `${error.description || 'no description'}${error.type ? ` (${error.type})` : ''}` : 'no reason given';
     const failures = job.task_failures + 1;
@@ -861,7 +883,9 @@ export class JobEngineImpl implements JobEngine {
         rejections: summary.rejected.slice(0, 1000),
         rejections_truncated: summary.rejected.length > 1000,
       };
-      return !!this.move(job, 'done', { imported_json: JSON.stringify(rec) }, `imported ${rec.messages} messages${rec.rejected ? `, ${rec.rejected} lines rejected` : ''}`);
+      const moved = this.move(job, 'done', { imported_json: JSON.stringify(rec) }, `imported ${rec.messages} messages${rec.rejected ? `, ${rec.rejected} lines rejected` : ''}`);
+      if (moved) this.countFile(job.evidence_sha256!);
+      return !!moved;
     } finally {
       release();
     }
@@ -1073,7 +1097,8 @@ export class JobEngineImpl implements JobEngine {
     for (const j of jobs) for (const t of JSON.parse(j.targets_json) as string[]) jobOf.set(t, j);
     // Per evidence file: what the archive holds from it (its sightings), by channel and author.
     const shas = [...new Set(jobs.filter((j) => j.state === 'done' && j.evidence_sha256).map((j) => j.evidence_sha256!))];
-    const fileCounts = new Map(await Promise.all(shas.map(async (sha) => [sha, await this.opts.archive.countFileMessages(sha).catch(() => null)] as const)));
+    const fileCounts = new Map(await Promise.all(shas.map(async (sha) => [sha, await this.countFile(sha)] as const)));
+    for (const sha of shas) this.fileCounts.delete(sha);
     const gaps: string[] = [];
     const lines: TargetCompleteness[] = [];
     const failedJobs = new Set<string>();

@@ -7,14 +7,14 @@
  * on an unlock prompt. Racing it against a timer returns control, but the stuck call keeps a
  * pool thread (four in all, shared with fs/dns/crypto) and keeps the process alive, so a CLI
  * would print its error and then never exit (measured: exit waits for the native call). A worker
- * thread shares the same pool. A child process can be killed: on timeout we SIGKILL it, reject
- * what it had in flight, and fork a fresh one on the next call. The helper is forked lazily,
- * kept while the process lives, and unref'd while idle, so it never holds a CLI open.
+ * thread shares the same pool. A child process can be killed: on timeout we kill it, reject
+ * what it had in flight, and start a fresh one on the next call. The helper is started lazily,
+ * kept while the process lives, and unref'd while idle, so it never holds a CLI open. How it is
+ * started is the launcher's business (./launcher.ts: child_process.fork under Node, Electron's
+ * utilityProcess in the desktop app).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { KeychainError, classifyKeychainMessage, keychainError } from './errors.ts';
-import type { HostReply, HostRequest } from './keytar-host.ts';
+import { KEYTAR_HOST_PATH, forkLauncher, type HelperLauncher, type HelperProcess, type HostReply, type HostRequest } from './launcher.ts';
 import { KEYCHAIN_SERVICE, PROBE_ACCOUNT, type SecretStore } from './types.ts';
 
 export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 10_000;
@@ -28,17 +28,17 @@ export interface KeytarSecretStoreOptions {
   env?: NodeJS.ProcessEnv;
   /** Whose remedies to give (default process.platform). */
   platform?: NodeJS.Platform;
+  /** How the helper process is started (default: child_process.fork, for Node). */
+  launcher?: HelperLauncher;
 }
 
 interface Pending {
-  child: ChildProcess;
+  child: HelperProcess;
   op: HostRequest['op'];
   timer: NodeJS.Timeout;
   resolve: (value: string | boolean | null) => void;
   reject: (err: KeychainError) => void;
 }
-
-const HOST = fileURLToPath(new URL('./keytar-host.ts', import.meta.url));
 
 export class KeytarSecretStore implements SecretStore {
   readonly kind = 'keychain';
@@ -46,7 +46,8 @@ export class KeytarSecretStore implements SecretStore {
   readonly timeoutMs: number;
   private readonly env: NodeJS.ProcessEnv;
   private readonly platform: NodeJS.Platform;
-  private child: ChildProcess | null = null;
+  private readonly launch: HelperLauncher;
+  private child: HelperProcess | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
 
@@ -55,6 +56,7 @@ export class KeytarSecretStore implements SecretStore {
     this.timeoutMs = opts.timeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS;
     this.env = opts.env ?? process.env;
     this.platform = opts.platform ?? process.platform;
+    this.launch = opts.launcher ?? forkLauncher;
   }
 
   async set(account: string, secret: string): Promise<void> {
@@ -89,7 +91,7 @@ export class KeytarSecretStore implements SecretStore {
 
   private call(op: HostRequest['op'], account: string, secret?: string): Promise<string | boolean | null> {
     if (typeof account !== 'string' || !account) return Promise.reject(new TypeError('account is required'));
-    let child: ChildProcess;
+    let child: HelperProcess;
     try {
       child = this.child ?? this.spawn();
     } catch (err) {
@@ -102,29 +104,17 @@ export class KeytarSecretStore implements SecretStore {
       }, this.timeoutMs);
       this.pending.set(id, { child, op, timer, resolve, reject });
       child.ref();
-      child.channel?.ref();
       const req: HostRequest = { id, op, service: this.service, account, secret };
       child.send(req, (err) => {
-        if (err) {
-          const e = this.toError(`cannot talk to the keychain helper: ${err.message}`);
-          this.abandon(child, () => e);
-        }
+        const e = this.toError(`cannot talk to the keychain helper: ${err.message}`);
+        this.abandon(child, () => e);
       });
     });
   }
 
-  private spawn(): ChildProcess {
-    const env: NodeJS.ProcessEnv = { ...this.env };
-    // Under Electron, process.execPath is the app binary: make it behave as plain Node.
-    if (process.versions.electron) env.ELECTRON_RUN_AS_NODE = '1';
-    const child = fork(HOST, [], {
-      execArgv: [],
-      env,
-      // The helper never prints; libsecret/GLib warnings must not reach a CLI's stderr.
-      stdio: ['ignore', 'ignore', 'ignore', 'ipc'],
-      serialization: 'json',
-    });
-    child.on('message', (reply: HostReply) => this.settle(reply));
+  private spawn(): HelperProcess {
+    const child = this.launch(KEYTAR_HOST_PATH, { ...this.env });
+    child.on('message', (reply) => this.settle(reply));
     child.on('error', (err) => {
       const e = this.toError(`keychain helper failed: ${err.message}`);
       this.abandon(child, () => e);
@@ -148,7 +138,7 @@ export class KeytarSecretStore implements SecretStore {
   }
 
   /** Kills `child` and rejects everything it had in flight (everything waits behind a stuck call). */
-  private abandon(child: ChildProcess, errorFor: (op: HostRequest['op']) => KeychainError): void {
+  private abandon(child: HelperProcess, errorFor: (op: HostRequest['op']) => KeychainError): void {
     if (this.child === child) this.child = null;
     for (const [id, p] of this.pending) {
       if (p.child !== child) continue;
@@ -156,13 +146,12 @@ export class KeytarSecretStore implements SecretStore {
       clearTimeout(p.timer);
       p.reject(errorFor(p.op));
     }
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    child.kill();
   }
 
-  private unrefIfIdle(child: ChildProcess): void {
+  private unrefIfIdle(child: HelperProcess): void {
     for (const p of this.pending.values()) if (p.child === child) return;
     child.unref();
-    child.channel?.unref();
   }
 
   private timeoutError(op: HostRequest['op']): KeychainError {

@@ -14,6 +14,8 @@ export interface Compiled {
   notices: string[];
   /** Set for a lone word or prefix with no filter: its answer may be precomputed (hot_queries). */
   hotKey?: string;
+  /** Only filters, no words: every hit scores the same, so relevance order is time order. */
+  textless: boolean;
 }
 
 const TEXT = 'body';
@@ -51,7 +53,7 @@ function dateRange(value: string, key: FilterKey): [number, number] {
 
 export function compileQuery(db: ArchiveDb, query: string): Compiled {
   const ast = parseQuery(query);
-  const out: Compiled = { match: ALL, lo: 0, hi: MAX_TS * 2, never: false, highlight: { words: new Set(), prefixes: [] }, notices: [] };
+  const out: Compiled = { match: ALL, lo: 0, hi: MAX_TS * 2, never: false, highlight: { words: new Set(), prefixes: [] }, notices: [], textless: true };
   if (!ast) return out;
 
   // Date filters narrow the rowid range (rowids are time-ordered); they only make sense ANDed.
@@ -108,6 +110,7 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
   const compile = (n: Node, negated: boolean): Out => {
     switch (n.t) {
       case 'term': {
+        if (!negated) out.textless = false;
         const f = fold(n.text);
         if (!/[\p{L}\p{N}\p{Co}]/u.test(f)) {
           ignored.push(n.text); // punctuation or emoji: not indexed as words
@@ -130,10 +133,12 @@ export function compileQuery(db: ArchiveDb, query: string): Compiled {
         return { s: '(' + terms.map((t) => `${TEXT} : ${q(t)}`).join(' OR ') + ')', kind: 'expr' };
       }
       case 'phrase':
+        if (!negated) out.textless = false;
         if (!/[\p{L}\p{N}\p{Co}]/u.test(n.text)) throw new QuerySyntaxError(`"${n.text}" has no words to search for.`, 0);
         if (!negated) addWords(n.text);
         return { s: `${TEXT} : ${q(n.text)}`, kind: 'expr' };
       case 'near':
+        if (!negated) out.textless = false;
         if (!negated) n.terms.forEach(addWords);
         return { s: `${TEXT} : NEAR(${n.terms.map(q).join(' ')}, ${n.distance})`, kind: 'expr' };
       case 'filter':

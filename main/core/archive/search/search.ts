@@ -49,6 +49,8 @@ export class SearchEngine {
       oldest: p('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid ASC LIMIT ?'),
       ranked: p('SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank, rowid DESC LIMIT ? OFFSET ?'),
       total: p('SELECT count(*) AS n FROM messages'),
+      hotFacets: p(`SELECT facets FROM ftsdb.hot_queries
+              WHERE key = ? AND gen = (SELECT v FROM ftsdb.indexer_state WHERE k = 'seq') || ':' || (SELECT v FROM ftsdb.indexer_state WHERE k = 'upd')`).pluck(),
       hot: p(`SELECT total, top FROM ftsdb.hot_queries
               WHERE key = ? AND gen = (SELECT v FROM ftsdb.indexer_state WHERE k = 'seq') || ':' || (SELECT v FROM ftsdb.indexer_state WHERE k = 'upd')`),
       months: p(`SELECT strftime('%Y-%m', rowid / 2000000, 'unixepoch') AS k, count(*) AS n FROM messages_fts
@@ -56,11 +58,11 @@ export class SearchEngine {
       chanFacet: p(`SELECT c.cid AS k, coalesce(c.name, c.cid) AS label, x.n FROM (
                       SELECT m.channel_pk AS pk, count(*) AS n FROM messages_fts f JOIN messages m ON m.tkey = f.rowid
                       WHERE f.messages_fts MATCH ? AND f.rowid BETWEEN ? AND ? GROUP BY m.channel_pk) x
-                    JOIN channels c ON c.pk = x.pk ORDER BY x.n DESC LIMIT 50`),
+                    JOIN channels c ON c.pk = x.pk ORDER BY x.n DESC, c.cid LIMIT 50`),
       userFacet: p(`SELECT u.id AS k, coalesce(u.name, u.id) AS label, x.n FROM (
                       SELECT m.user_pk AS pk, count(*) AS n FROM messages_fts f JOIN messages m ON m.tkey = f.rowid
                       WHERE f.messages_fts MATCH ? AND f.rowid BETWEEN ? AND ? GROUP BY m.user_pk) x
-                    JOIN users u ON u.pk = x.pk ORDER BY x.n DESC LIMIT 50`),
+                    JOIN users u ON u.pk = x.pk ORDER BY x.n DESC, u.id LIMIT 50`),
     };
   }
 
@@ -111,6 +113,7 @@ export class SearchEngine {
 
   pageRowids(c: Compiled, sort: SearchRequest['sort'], limit: number, cursor: Cursor | null): number[] {
     if (c.never) return [];
+    if (sort === 'relevance' && c.textless) return this.pageRowids(c, 'newest', limit, cursor);
     return guard(() => {
       if (sort === 'relevance') {
         const offset = cursor?.o ?? 0;
@@ -152,6 +155,8 @@ export class SearchEngine {
 
   facets(c: Compiled): SearchFacets {
     if (c.never) return { channels: [], users: [], months: [] };
+    const hot = c.hotKey ? (this.s.hotFacets.get(c.hotKey) as string | null | undefined) : null;
+    if (hot) return JSON.parse(hot);
     return guard(() => {
       const map = (rows: any[]): FacetBucket[] => rows.map((r) => ({ key: r.k, label: r.label ?? r.k, count: r.n }));
       return {
@@ -174,7 +179,7 @@ export class SearchEngine {
     const hits = this.hydrate(rowids, c);
     const result: SearchResult = {
       total, took_ms: 0, hits,
-      next_cursor: nextCursor(sort, rowids, limit, cursor, total),
+      next_cursor: nextCursor(sort, rowids, limit, cursor, total, c.textless),
     };
     if (req.facets) result.facets = this.facets(c);
     if (c.notices.length) result.notices = c.notices;
@@ -196,9 +201,11 @@ export function decodeCursor(s: string | undefined): Cursor | null {
   throw new SearchError('This page link is no longer valid; run the search again.', 'bad_cursor');
 }
 
-export function nextCursor(sort: SearchRequest['sort'], rowids: number[], limit: number, cursor: Cursor | null, total: number): string | null {
+export function nextCursor(
+  sort: SearchRequest['sort'], rowids: number[], limit: number, cursor: Cursor | null, total: number, textless = false,
+): string | null {
   if (rowids.length < limit) return null;
-  const v: Cursor = sort === 'relevance' || sort === undefined
+  const v: Cursor = (sort === 'relevance' || sort === undefined) && !textless
     ? { o: (cursor?.o ?? 0) + rowids.length }
     : { r: rowids[rowids.length - 1] };
   if (v.o !== undefined && v.o >= total) return null;

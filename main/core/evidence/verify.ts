@@ -8,7 +8,8 @@ export interface FileVerification {
   inspection: FileInspection;
 }
 
-const workerUrl = new URL('./verify-worker.ts', import.meta.url);
+// .ts when run from source, .js when built (dist/).
+const workerUrl = new URL(`./verify-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 export function verifyFile(file: string): Promise<FileVerification> {
   return new Promise((resolve, reject) => {

@@ -71,7 +71,8 @@ describe.skipIf(!hasChromium)('Archivist in the browser', () => {
     await page.getByRole('heading', { level: 1, name: 'Collect' }).waitFor({ timeout: 60_000 });
     const table = page.getByRole('table', { name: 'Channels in the Stream app' });
     await table.getByRole('checkbox', { name: /^Select / }).first().waitFor({ timeout: 30_000 });
-    expect(await table.getByRole('row').count()).toBeGreaterThan(3);
+    // Rows arrive page by page: wait for them rather than counting the first paint.
+    await expect.poll(() => table.getByRole('row').count(), { timeout: 30_000 }).toBeGreaterThan(3);
     await accessible('collect');
     await shot('02-collect');
   });

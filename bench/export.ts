@@ -2,7 +2,11 @@
  * bench:export — export N channels from the sandbox and compare the time with the lower bound set
  * by batching (25 channels per request), Stream's export rate limit (60/min with 2/s bursts) and
  * each task's own latency (bench/lib/export-bound.ts defines the bounds).
- *   npm run bench:export [-- --channels 500] [-- --latency 3000] [-- --client-only]
+ *   npm run bench:export [-- --channels 500] [-- --latency 3000] [-- --client-only] [-- --timeline]
+ *
+ * `--timeline` also prints every job's transitions, every Stream call (start + round trip) and
+ * when each export request reached the sandbox. `load` in the header is the 1/5/15-minute load
+ * average at the end of the run (2-core machine shared with other benchmarks: compare with it).
  *
  * Default: the whole collection through the durable job engine (main/core/jobs), as the app and
  * `archivist export channels --wait` run it — request → poll → download → verify → import into a

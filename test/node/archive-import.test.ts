@@ -267,6 +267,20 @@ describe('bad input', () => {
   });
 });
 
+describe('concurrent callers', () => {
+  it('runs simultaneous imports one after another on the single writer', async () => {
+    const { alice, general } = sampleConversation();
+    const files = [0, 1, 2].map((k) => writeFile(dir, `c${k}.ndjson`, v2Lines([
+      { type: 'channel', data: general },
+      ...Array.from({ length: 50 }, (_, i) => ({ type: 'message' as const, data: message(`c${k}-${i}`, general.cid, alice, `2024-07-0${k + 1}T10:${String(i).padStart(2, '0')}:00Z`, `batch ${k} item ${i}`) })),
+    ])));
+    const results = await Promise.all(files.map((f) => archive.importFiles([f])));
+    expect(results.map((r) => r.files[0].new_messages)).toEqual([50, 50, 50]);
+    expect((await archive.stats()).messages).toBe(150);
+    expect((await archive.search({ query: 'batch' })).total).toBe(150);
+  });
+});
+
 describe('progress', () => {
   it('reports bytes, lines and rate while importing', async () => {
     const ds = createDataset({ seed: 9, messages: 20000 });

@@ -22,25 +22,16 @@ const port = parentPort!;
 
 type Req = { id: number; op: string; args: any };
 
+// Imports share one writer connection: they run one after another, never interleaved.
+let importChain: Promise<unknown> = Promise.resolve();
+
 const ops: Record<string, (args: any, id: number) => unknown> = {
-  async import(args: { paths: string[]; provenance?: Record<string, unknown>; sha256?: string }, id) {
-    const summary: ImportSummary = { files: [], refused: [], rejected: [] };
-    for (const p of args.paths) {
-      if (!importDb) throw new Error('this archive connection does not import');
-      const r = await importFile(importDb, p, {
-        evidenceDir,
-        onCommitted: () => port.postMessage({ id, event: 'committed' }),
-        provenance: args.provenance,
-        sha256: args.paths.length === 1 ? args.sha256 : undefined,
-        onProgress: (progress) => port.postMessage({ id, event: 'progress', data: progress }),
-      });
-      if (r.file) summary.files.push(r.file);
-      if (r.refused) summary.refused.push(r.refused);
-      summary.rejected.push(...r.rejected);
-    }
-    engine.invalidate();
-    return summary;
+  import(args: { paths: string[]; provenance?: Record<string, unknown>; sha256?: string }, id) {
+    const run = importChain.then(() => importNow(args, id));
+    importChain = run.catch(() => undefined);
+    return run;
   },
+
   search: (args: { req: any; splitAbove?: number }) => {
     const req = args.req;
     if (args.splitAbove !== undefined && (req.sort ?? 'relevance') === 'relevance') {
@@ -76,6 +67,25 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
     return true;
   },
 };
+
+async function importNow(args: { paths: string[]; provenance?: Record<string, unknown>; sha256?: string }, id: number) {
+  const summary: ImportSummary = { files: [], refused: [], rejected: [] };
+  for (const p of args.paths) {
+    if (!importDb) throw new Error('this archive connection does not import');
+    const r = await importFile(importDb, p, {
+      evidenceDir,
+      onCommitted: () => port.postMessage({ id, event: 'committed' }),
+      provenance: args.provenance,
+      sha256: args.paths.length === 1 ? args.sha256 : undefined,
+      onProgress: (progress) => port.postMessage({ id, event: 'progress', data: progress }),
+    });
+    if (r.file) summary.files.push(r.file);
+    if (r.refused) summary.refused.push(r.refused);
+    summary.rejected.push(...r.rejected);
+  }
+  engine.invalidate();
+  return summary;
+}
 
 port.on('message', async (m: Req) => {
   try {

@@ -100,3 +100,13 @@ port.on('message', async (m: Req) => {
   }
 });
 port.postMessage({ ready: true });
+// Warm the search path (statements, FTS structure pages, JIT) so a user's first query does not
+// pay for it; cheap: a phrase of two rare tokens.
+setImmediate(() => {
+  try {
+    engine.search({ query: '"archivist warmup"', limit: 1, facets: false });
+    engine.invalidate();
+  } catch {
+    /* an empty or missing index is fine */
+  }
+});

@@ -38,6 +38,8 @@ export interface Settings {
   /** IANA zone used to display times; 'local' follows the machine. */
   time_zone: string;
   theme: Theme;
+  /** Open the desktop app when the user logs in (applied by main/electron; browser mode ignores it). */
+  start_at_login: boolean;
 }
 
 export interface AppInfo {
@@ -173,6 +175,7 @@ export const operations = {
   'settings.update': z.strictObject({
     time_zone: text(64).optional(),
     theme: z.enum(['light', 'dark', 'system']).optional(),
+    start_at_login: z.boolean().optional(),
   }),
 
   'profiles.list': none,
@@ -324,7 +327,8 @@ export type AppEvent =
   | { type: 'import.progress'; progress: ImportProgress }
   | { type: 'archive.changed'; messages: number }
   | { type: 'sandbox.ready'; sandbox: SandboxStatus }
-  | { type: 'power'; state: 'suspend' | 'resume' };
+  | { type: 'power'; state: 'suspend' | 'resume' }
+  | { type: 'settings.changed'; settings: Settings };
 
 export type AppEventType = AppEvent['type'];
 

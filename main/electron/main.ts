@@ -28,7 +28,7 @@ import { createAppCore, type AppCore } from '../core/app/index.ts';
 import { defaultDataDir } from '../core/paths.ts';
 import { createSecretStore } from '../core/secrets/index.ts';
 import { CONTENT_SECURITY_POLICY, STATIC_HEADERS } from '../web/security.ts';
-import type { AppEvent } from '../../preload/contract.ts';
+import type { AppEvent, Settings } from '../../preload/contract.ts';
 import { allowedExternalUrl } from './external.ts';
 import { APP_HOST, APP_ORIGIN, APP_SCHEME, EVENT_CHANNEL, registerContractIpc } from './ipc.ts';
 import { utilityProcessLauncher } from './keychain.ts';
@@ -164,8 +164,18 @@ function trayStatus(text: string) {
   );
 }
 
+/** The OS login item follows the start_at_login setting (browser mode has no such thing). */
+function applyLoginItem(openAtLogin: boolean) {
+  try {
+    app.setLoginItemSettings({ openAtLogin });
+  } catch (err) {
+    log('could not change the login item', err);
+  }
+}
+
 function onCoreEvent(event: AppEvent) {
   if (win && !win.isDestroyed()) win.webContents.send(EVENT_CHANNEL, event);
+  if (event.type === 'settings.changed') applyLoginItem(event.settings.start_at_login);
   if (event.type === 'job.progress' && event.progress.scope === 'collection') {
     const p = event.progress;
     const done = p.totals.by_state.done ?? 0;
@@ -211,9 +221,12 @@ async function start() {
   });
   registerContractIpc(ipcMain, core, log);
   core.subscribe(onCoreEvent);
+  const initial = await core.invoke('settings.get', {});
+  if (initial.ok) applyLoginItem((initial.value as Settings).start_at_login);
   powerMonitor.on('suspend', () => void core?.suspend());
   powerMonitor.on('resume', () => void core?.resume());
   menu();
+  // build/tray.png (+ tray@2x.png, picked up on high-DPI) from scripts/make-icons.js.
   tray = new Tray(nativeImage.createFromPath(path.join(ROOT, 'build', 'tray.png')));
   trayStatus('Idle');
   createWindow();
@@ -228,7 +241,6 @@ app.on('window-all-closed', () => {
 app.on('before-quit', () => {
   void core?.close();
 });
-app.setLoginItemSettings?.({ openAtLogin: false });
 
 void start().catch((err) => {
   log('start-up failed', err);

@@ -49,8 +49,41 @@ describe('shell', () => {
   });
 
   it('applies the theme from settings', async () => {
-    await mount(fakeApi({ 'settings.get': () => ({ data_dir: '/d', time_zone: 'UTC', theme: 'dark' }) }));
+    await mount(fakeApi({ 'settings.get': () => ({ data_dir: '/d', time_zone: 'UTC', theme: 'dark', start_at_login: false }) }));
     expect(document.documentElement.dataset.theme).toBe('dark');
+  });
+});
+
+describe('settings screen', () => {
+  const desktop = () => ({ version: '0.1.0', host: 'electron', platform: 'linux-x64', data_dir: '/data', sandbox_available: false, features: [] });
+
+  it('toggles start at login through settings.update in the desktop app', async () => {
+    let saved = { data_dir: '/data', time_zone: 'UTC', theme: 'light', start_at_login: false };
+    const api = fakeApi({
+      'app.info': desktop,
+      'settings.get': () => saved,
+      'settings.update': (patch) => (saved = { ...saved, ...patch }),
+    });
+    const store = await mount(api, { screen: 'settings' });
+    const box = screen.getByRole('checkbox', { name: 'Start Archivist when I log in' }) as HTMLInputElement;
+    expect(box.checked).toBe(false);
+    expect(box.disabled).toBe(false);
+    expect(screen.queryByText(/Desktop app only/)).toBeNull();
+    await userEvent.setup().click(box);
+    await waitFor(() => expect(box.checked).toBe(true));
+    expect(api.calls.filter((c) => c.op === 'settings.update').map((c) => c.input)).toEqual([{ start_at_login: true }]);
+    expect(store.getState().settings?.start_at_login).toBe(true);
+  });
+
+  it('says the toggle is desktop-only in browser mode', async () => {
+    const api = fakeApi();
+    await mount(api, { screen: 'settings' });
+    const box = screen.getByRole('checkbox', { name: 'Start Archivist when I log in' }) as HTMLInputElement;
+    expect(box.disabled).toBe(true);
+    expect(box.getAttribute('aria-describedby')).toBe('start-at-login-note');
+    expect(screen.getByText(/Desktop app only/)).toBeTruthy();
+    await userEvent.setup().click(box);
+    expect(api.calls.some((c) => c.op === 'settings.update')).toBe(false);
   });
 });
 

@@ -51,7 +51,7 @@ export function fail(code: string, message: string): never {
 function defaults(): Partial<Record<OperationName, Handler>> {
   return {
     'app.info': () => ({ version: '0.1.0', host: 'browser', platform: 'linux-x64', data_dir: '/data', sandbox_available: true, features: [] }),
-    'settings.get': () => ({ data_dir: '/data', time_zone: 'UTC', theme: 'light' }),
+    'settings.get': () => ({ data_dir: '/data', time_zone: 'UTC', theme: 'light', start_at_login: false }),
     'workspace.status': () => ({ first_run: false, profiles: 1, archived_messages: 1234, sandbox: null }),
     'profiles.list': () => [],
     'collections.list': () => [],

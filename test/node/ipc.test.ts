@@ -90,6 +90,7 @@ describe('IPC registration', () => {
       ['profiles.add', { name: 'x', api_key: 'k', secret: '' }],
       ['profiles.add', { name: 'x', api_key: 'k', secret: 's', base_url: 'file:///etc/passwd' }],
       ['settings.update', { theme: 'neon' }],
+      ['settings.update', { start_at_login: 'yes' }],
       ['collections.create', { kind: 'channels', profile_id: 'p', channels: { cids: [] } }],
     ];
     for (const [op, input] of cases) {
@@ -108,6 +109,22 @@ describe('IPC registration', () => {
   it('carries core errors as data', async () => {
     const out = await invoke(mainFrame('app://archivist/index.html'), 'settings.update', { time_zone: 'Mars/Olympus' });
     expect(out).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining('Mars/Olympus') } });
+  });
+
+  it('keeps start_at_login (default off) and announces the change to the host', async () => {
+    const app = mainFrame('app://archivist/index.html');
+    expect(await invoke(app, 'settings.get', {})).toMatchObject({ ok: true, value: { start_at_login: false } });
+    const seen: unknown[] = [];
+    const off = core.subscribe((e) => seen.push(e));
+    try {
+      const out = await invoke(app, 'settings.update', { start_at_login: true });
+      expect(out).toMatchObject({ ok: true, value: { start_at_login: true, theme: 'system' } });
+      expect(seen).toContainEqual({ type: 'settings.changed', settings: out.value });
+      expect(JSON.parse(fs.readFileSync(path.join(dir, 'settings.json'), 'utf8'))).toMatchObject({ start_at_login: true });
+    } finally {
+      off();
+    }
+    await invoke(app, 'settings.update', { start_at_login: false });
   });
 
   it('unregisters', () => {

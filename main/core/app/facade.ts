@@ -65,7 +65,12 @@ export function createFacade(deps: FacadeDeps): AppFacade {
       return status;
     },
     'settings.get': async () => deps.settings.get(),
-    'settings.update': async (patch) => deps.settings.update(patch),
+    'settings.update': async (patch) => {
+      const settings = deps.settings.update(patch);
+      // Hosts react to preferences they own (Electron applies start_at_login).
+      emit({ type: 'settings.changed', settings });
+      return settings;
+    },
 
     'profiles.list': async () => profiles().list(),
     'profiles.add': async (input) => profiles().add(input),

@@ -56,6 +56,23 @@ export function SettingsScreen() {
               </label>
             ))}
           </fieldset>
+          <div>
+            <label className="check-label">
+              <input
+                type="checkbox"
+                checked={settings.start_at_login}
+                disabled={info?.host !== 'electron'}
+                aria-describedby={info?.host !== 'electron' ? 'start-at-login-note' : undefined}
+                onChange={(e) => void update({ start_at_login: e.target.checked })}
+              />
+              Start Archivist when I log in
+            </label>
+            {info?.host !== 'electron' && (
+              <p id="start-at-login-note" className="muted small">
+                Desktop app only: browser mode cannot start itself at login.
+              </p>
+            )}
+          </div>
         </div>
       </div>
       <div className="card">

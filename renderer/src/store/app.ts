@@ -22,7 +22,7 @@ export interface AppSlice {
   init(): Promise<() => void>;
   navigate(route: Route): void;
   refreshWorkspace(): Promise<void>;
-  updateSettings(patch: { time_zone?: string; theme?: Theme }): Promise<boolean>;
+  updateSettings(patch: { time_zone?: string; theme?: Theme; start_at_login?: boolean }): Promise<boolean>;
   startSandbox(opts?: { messages?: number; seed?: number }): Promise<SandboxStatus | null>;
   loadArchiveInfo(): Promise<[ArchiveStats | null, EvidenceFileView[] | null]>;
   notify(kind: Notice['kind'], text: string): void;

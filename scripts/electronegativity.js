@@ -53,9 +53,11 @@ function csvRecords(text) {
 const scan = fs.mkdtempSync(path.join(os.tmpdir(), 'eneg-'));
 fs.cpSync(path.join(root, 'main/electron'), path.join(scan, 'app/main/electron'), { recursive: true });
 fs.cpSync(path.join(root, 'preload/bridge.cts'), path.join(scan, 'app/preload/bridge.ts'));
-const findings = [];
-for (const input of ['app']) {
-  const out = path.join(scan, 'report.csv');
+// The tool writes its CSV report with unsynchronised async writes: now and then a report comes
+// out garbled (seen here: a record cut mid-word). A report is accepted only when every record
+// parses into a check name, a severity and a file; otherwise the scan is run again (3 tries).
+function scanOnce(input, attempt) {
+  const out = path.join(scan, `report-${attempt}.csv`);
   const r = spawnSync(process.execPath, [bin, '-i', path.join(scan, input), '-r', '-v', 'false', '-e', electronVersion, '-o', out], {
     encoding: 'utf8',
     timeout: 120_000,
@@ -65,11 +67,24 @@ for (const input of ['app']) {
     process.exit(1);
   }
   // Records, not lines: a quoted field (a code sample) may span several lines.
-  const lines = csvRecords(fs.readFileSync(out, 'utf8')).slice(1).filter((l) => l.trim());
-  for (const l of lines) {
+  const records = csvRecords(fs.readFileSync(out, 'utf8')).slice(1).filter((l) => l.trim());
+  const parsed = records.map((l) => {
     const [check, severity, confidence, file, location, sample] = parseCsvLine(l);
-    findings.push({ input, check, severity, confidence, file, location, sample });
+    return { input, check, severity, confidence, file, location, sample };
+  });
+  const wellFormed = parsed.every((f) => /^[A-Z0-9_]+$/.test(f.check) && /^(LOW|MEDIUM|HIGH|INFORMATIONAL)$/.test(f.severity) && f.file);
+  return wellFormed ? parsed : null;
+}
+
+const findings = [];
+for (const input of ['app']) {
+  let parsed = null;
+  for (let attempt = 1; attempt <= 3 && !parsed; attempt++) parsed = scanOnce(input, attempt);
+  if (!parsed) {
+    console.error('electronegativity: the report came out malformed three times in a row');
+    process.exit(1);
   }
+  findings.push(...parsed);
 }
 
 const unjustified = findings.filter(

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import zlib from 'node:zlib';
-import type { ArchiveDb } from './db.ts';
+import { ftsPathFor, type ArchiveDb } from './db.ts';
 import { FLAG } from './import/records.ts';
 import { idHash } from './id-hash.ts';
 import type {
@@ -235,7 +235,8 @@ export class Reader {
     const range = this.db.prepare('SELECT min(tkey) AS lo, max(tkey) AS hi FROM messages').get() as { lo: number | null; hi: number | null };
     const iso = (r: number | null) => (r == null ? null : new Date(Math.floor(r / 2000)).toISOString());
     let bytes = 0;
-    for (const f of [dbPath, dbPath + '-wal']) bytes += fs.existsSync(f) ? fs.statSync(f).size : 0;
+    const fts = ftsPathFor(dbPath);
+    for (const f of [dbPath, dbPath + '-wal', fts, fts + '-wal']) bytes += fs.existsSync(f) ? fs.statSync(f).size : 0;
     return {
       messages: one('SELECT count(*) n FROM messages'),
       message_versions: one('SELECT count(*) n FROM message_versions'),

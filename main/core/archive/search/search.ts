@@ -18,7 +18,6 @@ export class SearchError extends Error {
 
 export interface RankedRow { rowid: number; rank: number }
 
-const microsToIso = (rowid: number) => new Date(Math.floor(rowid / 2 / 1000)).toISOString();
 
 function guard<T>(fn: () => T): T {
   try {
@@ -48,7 +47,6 @@ export class SearchEngine {
       newest: p('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC LIMIT ?'),
       oldest: p('SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid ASC LIMIT ?'),
       ranked: p('SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rank, rowid DESC LIMIT ? OFFSET ?'),
-      total: p('SELECT count(*) AS n FROM messages'),
       hotFacets: p(`SELECT facets FROM ftsdb.hot_queries
               WHERE key = ? AND gen = (SELECT v FROM ftsdb.indexer_state WHERE k = 'seq') || ':' || (SELECT v FROM ftsdb.indexer_state WHERE k = 'upd')`).pluck(),
       hot: p(`SELECT total, top FROM ftsdb.hot_queries
@@ -212,4 +210,3 @@ export function nextCursor(
   return Buffer.from(JSON.stringify(v)).toString('base64url');
 }
 
-export { microsToIso };

@@ -25,7 +25,9 @@ function tune(db: ArchiveDb, cacheMb: number) {
  * `attachFts` attaches the search index (fts.db) as `ftsdb` for reading. The import connection
  * must not attach it: BEGIN IMMEDIATE would then also lock fts.db against the indexer.
  */
-export function openArchiveDb(file: string, opts: { cacheMb?: number; attachFts?: boolean; ftsCacheMb?: number } = {}): ArchiveDb {
+export function openArchiveDb(
+  file: string, opts: { cacheMb?: number; attachFts?: boolean; ftsCacheMb?: number; mmap?: boolean } = {},
+): ArchiveDb {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);
   tune(db, opts.cacheMb ?? 48);
@@ -39,8 +41,10 @@ export function openArchiveDb(file: string, opts: { cacheMb?: number; attachFts?
     db.pragma(`ftsdb.cache_size = -${(opts.ftsCacheMb ?? 32) * 1024}`);
     // Readers map the files: a fresh connection (app start) reads pages straight from the OS
     // cache instead of warming its own page cache query by query.
-    db.pragma('mmap_size = 1073741824');
-    db.pragma('ftsdb.mmap_size = 1073741824');
+    if (opts.mmap !== false) {
+      db.pragma('mmap_size = 1073741824');
+      db.pragma('ftsdb.mmap_size = 1073741824');
+    }
   }
   return db;
 }

@@ -20,7 +20,7 @@ src.pragma('busy_timeout = 10000');
 src.pragma('cache_size = -8192');
 const port = parentPort!;
 // A reader over both files, for precomputing facets of the broadest queries.
-const both = openArchiveDb(dbPath, { cacheMb: 8, attachFts: true, ftsCacheMb: 8 });
+const both = openArchiveDb(dbPath, { cacheMb: 8, attachFts: true, ftsCacheMb: 8, mmap: false });
 const facetEngine = new SearchEngine(both);
 const BATCH = 20_000;
 

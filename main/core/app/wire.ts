@@ -216,56 +216,52 @@ export async function wireServices(opts: WireOptions): Promise<WiredServices> {
     users: (profileId, q) => asConnectionError(browseUsers(profileId, q)),
   };
 
-  async function browseChannels(profileId: string, q: Parameters<StreamBrowserPort['channels']>[1]): Promise<RemoteChannelPage> {
-    const filter = q.type ? { type: q.type } : {};
+  /**
+   * One page of the items of a stream (QueryChannels/QueryUsers pages) whose text contains the
+   * needle: Stream has no text search for these, so the listing is walked and filtered here.
+   */
+  async function pageMatching<T, R>(
+    items: AsyncIterable<T>, text: (item: T) => string, q: { query?: string; offset: number; limit: number }, map: (item: T) => R,
+  ): Promise<{ items: R[]; has_more: boolean }> {
     const needle = q.query?.trim().toLowerCase() ?? '';
-    const out: RemoteChannelPage['channels'] = [];
+    const out: R[] = [];
     let skipped = 0;
-    let hasMore = false;
-    const client = await connection(profileId);
-    for await (const ch of client.channels(filter)) {
-      if (needle && !`${ch.name ?? ''} ${ch.cid}`.toLowerCase().includes(needle)) continue;
+    for await (const item of items) {
+      if (needle && !text(item).toLowerCase().includes(needle)) continue;
       if (skipped < q.offset) {
         skipped++;
         continue;
       }
-      if (out.length === q.limit) {
-        hasMore = true;
-        break;
-      }
-      out.push({
-        cid: ch.cid,
-        type: ch.type,
-        id: ch.id,
-        name: typeof ch.name === 'string' ? ch.name : null,
-        member_count: typeof ch.member_count === 'number' ? ch.member_count : 0,
-        created_at: ch.created_at ?? null,
-        last_message_at: ch.last_message_at ?? null,
-        disabled: Boolean((ch as { disabled?: boolean }).disabled),
-      });
+      if (out.length === q.limit) return { items: out, has_more: true };
+      out.push(map(item));
     }
-    return { channels: out, offset: q.offset, has_more: hasMore };
+    return { items: out, has_more: false };
+  }
+
+  async function browseChannels(profileId: string, q: Parameters<StreamBrowserPort['channels']>[1]): Promise<RemoteChannelPage> {
+    const client = await connection(profileId);
+    const page = await pageMatching(client.channels(q.type ? { type: q.type } : {}), (ch) => `${ch.name ?? ''} ${ch.cid}`, q, (ch) => ({
+      cid: ch.cid,
+      type: ch.type,
+      id: ch.id,
+      name: typeof ch.name === 'string' ? ch.name : null,
+      member_count: typeof ch.member_count === 'number' ? ch.member_count : 0,
+      created_at: ch.created_at ?? null,
+      last_message_at: ch.last_message_at ?? null,
+      disabled: Boolean((ch as { disabled?: boolean }).disabled),
+    }));
+    return { channels: page.items, offset: q.offset, has_more: page.has_more };
   }
 
   async function browseUsers(profileId: string, q: Parameters<StreamBrowserPort['users']>[1]): Promise<RemoteUserPage> {
-    const needle = q.query?.trim().toLowerCase() ?? '';
-    const out: { id: string; name: string | null; role: string | null; last_active: string | null }[] = [];
-    let skipped = 0;
-    let hasMore = false;
     const client = await connection(profileId);
-    for await (const u of client.users({})) {
-      if (needle && !`${u.name ?? ''} ${u.id}`.toLowerCase().includes(needle)) continue;
-      if (skipped < q.offset) {
-        skipped++;
-        continue;
-      }
-      if (out.length === q.limit) {
-        hasMore = true;
-        break;
-      }
-      out.push({ id: u.id, name: u.name ?? null, role: u.role ?? null, last_active: typeof u.last_active === 'string' ? u.last_active : null });
-    }
-    return { users: out, offset: q.offset, has_more: hasMore };
+    const page = await pageMatching(client.users({}), (u) => `${u.name ?? ''} ${u.id}`, q, (u) => ({
+      id: u.id,
+      name: u.name ?? null,
+      role: u.role ?? null,
+      last_active: typeof u.last_active === 'string' ? u.last_active : null,
+    }));
+    return { users: page.items, offset: q.offset, has_more: page.has_more };
   }
 
   /** Creates or refreshes the sandbox workspace's persisted profile (new port and key each start). */

@@ -321,7 +321,9 @@ export class JobEngineImpl implements JobEngine {
       out.push(jobView(n));
       const runner = this.runners.get(r.id);
       runner?.abort.abort();
-      const cleanup = () => fs.rm(this.store.tmpFile(`${r.id}.part`), { force: true }).catch(() => {});
+      // Only while still cancelled: a retry in the meantime owns the temporary file again.
+      const cleanup = () =>
+        this.repo.job(r.id)?.state === 'cancelled' ? fs.rm(this.store.tmpFile(`${r.id}.part`), { force: true }).catch(() => {}) : undefined;
       if (runner) void runner.promise.finally(cleanup);
       else void cleanup();
       this.emitJob(n, 'cancelled');
@@ -786,7 +788,16 @@ export class JobEngineImpl implements JobEngine {
       if (job.pending_sha256 && job.file_stats_json && (await this.store.has(job.pending_sha256))) return this.finishVerify(job, job.pending_sha256);
       return !!this.move(job, 'downloading', { bytes_downloaded: 0, etag: null }, 'temporary file missing; downloading again');
     }
-    const { sha256, size, inspection: insp } = await verifyFile(tmp);
+    let verified;
+    try {
+      verified = await verifyFile(tmp);
+    } catch (err) {
+      // Removed between the check and the read (e.g. a cancelled run's cleanup): download again.
+      const e = err as NodeJS.ErrnoException;
+      if (e.code !== 'ENOENT' && !/ENOENT/.test(String(e.message))) throw err;
+      return !!this.move(job, 'downloading', { bytes_downloaded: 0, etag: null }, 'temporary file missing; downloading again');
+    }
+    const { sha256, size, inspection: insp } = verified;
     const sizeOk = job.total_bytes === null || size === job.total_bytes;
     if (!sizeOk || !insp.ok) {
       const reason = !sizeOk ? `got ${size} of ${job.total_bytes} bytes` : insp.error!;

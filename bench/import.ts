@@ -42,7 +42,7 @@ function importRun(file: string) {
     const out = execFileSync(process.execPath, [path.join(import.meta.dirname, 'lib', 'import-child.ts'), dir, file], {
       encoding: 'utf8', maxBuffer: 1 << 26,
     });
-    return JSON.parse(out.trim().split('\n').pop()!) as { took_ms: number; max_rss_mb: number; summary: any };
+    return JSON.parse(out.trim().split('\n').pop()!) as { took_ms: number; cpu_ms: number; max_rss_mb: number; summary: any };
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -68,4 +68,6 @@ console.log(table([
   ['same messages from v1 and v2, nothing rejected', `${f2.messages} / ${f1.messages}`, '', '', ok.complete ? 'yes' : 'NO'],
 ]));
 console.log(`throughput v2: ${(sizeMb / (r2.took_ms / 1000)).toFixed(0)} MB/s, ${Math.round(f2.messages / (r2.took_ms / 1000)).toLocaleString('en')} msgs/s`);
+// CPU of all threads: on a 2-core machine, half of it is a floor for the wall time.
+console.log(`CPU (all threads): v2 ${fmt(r2.cpu_ms)} (${(r2.cpu_ms / anchor.ms).toFixed(2)}× anchor), v1 ${fmt(r1.cpu_ms)}`);
 process.exitCode = Object.values(ok).every(Boolean) ? 0 : 1;

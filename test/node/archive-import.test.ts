@@ -312,3 +312,50 @@ describe('id Bloom filter', () => {
     expect(falsePositives).toBeLessThan(20_000 * 0.05);
   });
 });
+
+describe('bulk load (first import into an empty archive)', () => {
+  it('drops and rebuilds the message indexes, and places same-instant and repeated messages exactly', async () => {
+    const { alice, bob, general } = sampleConversation();
+    const at = '2024-07-01T09:00:00.123456Z';
+    // Three messages in the same microsecond, one message twice with two contents, then many more.
+    const same = ['s1', 's2', 's3'].map((id, i) => message(id, general.cid, i % 2 ? bob : alice, at, `same instant ${id}`));
+    const first = message('dup', general.cid, alice, '2024-07-01T09:01:00Z', 'first words');
+    const second = { ...first, text: 'second words', updated_at: '2024-07-01T09:02:00Z', message_text_updated_at: '2024-07-01T09:02:00Z' };
+    const many = Array.from({ length: 3000 }, (_, i) =>
+      message(`m${i}`, general.cid, i % 2 ? bob : alice, new Date(Date.UTC(2024, 6, 2) + i * 1000).toISOString(), `bulk message ${i}`));
+    const entities: Entity[] = [{ type: 'channel', data: general }, ...[...same, first, ...many, second].map((m) => ({ type: 'message' as const, data: m }))];
+    const r = await archive.importFiles([writeFile(dir, 'bulk.ndjson', v2Lines(entities))]);
+    expect(r.files[0]).toMatchObject({ messages: 3005, new_messages: 3004, new_versions: 1, rejected: 0 });
+
+    const indexes = peek<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages' ORDER BY name").map((x) => x.name);
+    expect(indexes).toEqual(['messages_channel', 'messages_file', 'messages_id', 'messages_parent', 'messages_tkey']);
+    const keys = peek<{ tkey: number; id: string }>("SELECT tkey, id FROM messages WHERE id IN ('s1','s2','s3') ORDER BY tkey");
+    expect(new Set(keys.map((k) => k.tkey)).size).toBe(3);
+    expect(keys[2].tkey - keys[0].tkey).toBeLessThan(3); // neighbouring slots of the same instant
+    expect(peek('SELECT count(*) n, count(DISTINCT id) d FROM messages')).toEqual([{ n: 3004, d: 3004 }]);
+    expect((await archive.versions('dup')).map((v) => v.text)).toEqual(['first words', 'second words']);
+    expect((await archive.context({ message_id: 'dup', before: 0, after: 0 })).messages[0]).toMatchObject({ text: 'second words', versions: 2 });
+    expect((await archive.search({ query: '"same instant"' })).total).toBe(3);
+    expect((await archive.search({ query: 'bulk message' })).total).toBe(3000);
+
+    // The next import is not a bulk load: it finds what the first placed.
+    const again = await archive.importFiles([writeFile(dir, 'again.ndjson', v2Lines([{ type: 'channel', data: general },
+      { type: 'message', data: { ...many[0], text: 'bulk message 0 edited', updated_at: '2024-08-01T00:00:00Z' } }]))]);
+    expect(again.files[0]).toMatchObject({ new_messages: 0, new_versions: 1 });
+    expect(peek('SELECT count(*) n FROM messages')).toEqual([{ n: 3004 }]);
+  });
+
+  it('rebuilds indexes a killed bulk load left dropped when the archive is opened again', async () => {
+    const { alice, general } = sampleConversation();
+    await archive.importFiles([writeFile(dir, 'one.ndjson', v2Lines([{ type: 'channel', data: general },
+      { type: 'message', data: message('a1', general.cid, alice, '2024-07-01T09:00:00Z', 'hello') }]))]);
+    await archive.close();
+    const db = new Database(path.join(dataDir, 'archive.db'));
+    const { dropMessageIndexes } = await import('../../main/core/archive/schema.ts');
+    dropMessageIndexes(db);
+    db.close();
+    archive = await openArchive(dataDir);
+    expect(peek("SELECT count(*) n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")).toEqual([{ n: 5 }]);
+    expect((await archive.context({ message_id: 'a1', before: 0, after: 0 })).messages[0].text).toBe('hello');
+  });
+});

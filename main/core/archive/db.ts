@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { migrate } from '../db/migrate.ts';
-import { archiveMigrations, ftsMigrations } from './schema.ts';
+import { archiveMigrations, ensureMessageIndexes, ftsMigrations } from './schema.ts';
 
 export type ArchiveDb = Database.Database;
 
@@ -33,6 +33,7 @@ export function openArchiveDb(
   tune(db, opts.cacheMb ?? 48);
   db.pragma('foreign_keys = OFF');
   migrate(db, archiveMigrations);
+  repairIndexes(db);
   const fts = openFtsDb(ftsPathFor(file), 8);
   fts.close();
   if (opts.attachFts) {
@@ -46,6 +47,29 @@ export function openArchiveDb(
       db.pragma('ftsdb.mmap_size = 1073741824');
     }
   }
+  return db;
+}
+
+/**
+ * Rebuilds message indexes an import killed during a bulk load left dropped. Another process may
+ * be bulk-loading right now (its transaction holds the write lock): then leave them to it.
+ */
+function repairIndexes(db: ArchiveDb) {
+  try {
+    ensureMessageIndexes(db);
+  } catch (err) {
+    if ((err as { code?: string }).code !== 'SQLITE_BUSY') throw err;
+  }
+}
+
+/** The import thread's connection: archive.db only, already migrated by the archive's opener. */
+export function openImportDb(file: string, cacheMb: number): ArchiveDb {
+  const db = new Database(file, { fileMustExist: true });
+  tune(db, cacheMb);
+  db.pragma('foreign_keys = OFF');
+  // Building the message indexes after a bulk load sorts millions of keys: let the sorter spill
+  // to temporary files (OS cache) rather than grow the process by the size of the index.
+  db.pragma('temp_store = FILE');
   return db;
 }
 

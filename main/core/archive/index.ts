@@ -149,14 +149,19 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
 
   const archive: Archive = {
     async importFiles(paths, o = {}) {
-      const summary = await first.call<ImportSummary>('import', { paths, provenance: o.provenance, sha256: o.sha256 }, (m) => {
-        if (m.event === 'committed') indexer.post('kick');
-        else if (m.event === 'progress') o.onProgress?.(m.data);
-      });
-      // Return once everything imported is searchable.
-      await indexer.call('catchUp');
-      await Promise.all(conns.map((c) => c.call('invalidate')));
-      return summary;
+      indexer.post('importStart');
+      try {
+        const summary = await first.call<ImportSummary>('import', { paths, provenance: o.provenance, sha256: o.sha256 }, (m) => {
+          if (m.event === 'committed') indexer.post('kick');
+          else if (m.event === 'progress') o.onProgress?.(m.data);
+        });
+        // Return once everything imported is searchable.
+        await indexer.call('catchUp');
+        await Promise.all(conns.map((c) => c.call('invalidate')));
+        return summary;
+      } finally {
+        indexer.post('importEnd');
+      }
     },
     async search(req) {
       const t0 = performance.now();

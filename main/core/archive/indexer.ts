@@ -12,6 +12,7 @@ import { openArchiveDb, openFtsDb } from './db.ts';
 import { SearchEngine } from './search/search.ts';
 import { refreshTerms } from './search/terms.ts';
 import { hotKey, hotMatch } from './search/compile.ts';
+import { metaTokens } from './import/writer.ts';
 
 const { dbPath, ftsPath } = workerData as { dbPath: string; ftsPath: string };
 const fts = openFtsDb(ftsPath, 24);
@@ -22,21 +23,26 @@ const port = parentPort!;
 // A reader over both files, for precomputing facets of the broadest queries.
 const both = openArchiveDb(dbPath, { cacheMb: 8, attachFts: true, ftsCacheMb: 8, mmap: false });
 const facetEngine = new SearchEngine(both);
-const BATCH = 20_000;
+// Larger sorted batches mean fewer, more local FTS5 segment merges (≈ 25 MB of rows at most).
+const BATCH = 30_000;
 
 const s = {
   state: fts.prepare('SELECT v FROM indexer_state WHERE k = ?').pluck(),
   setState: fts.prepare('UPDATE indexer_state SET v = ? WHERE k = ?'),
   ins: fts.prepare('INSERT INTO messages_fts (rowid, body, meta) VALUES (?,?,?)'),
   del: fts.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
-  newRows: src.prepare('SELECT seq, tkey, text, att_text, meta FROM messages WHERE seq > ? ORDER BY seq LIMIT ?'),
+  newRows: src.prepare('SELECT seq, tkey, text, att_text, channel_pk, user_pk, flags, versions FROM messages WHERE seq > ? ORDER BY seq LIMIT ?'),
   updates: src.prepare('SELECT id, tkey FROM fts_updates WHERE id > ? ORDER BY id LIMIT ?'),
-  current: src.prepare('SELECT seq, text, att_text, meta FROM messages WHERE tkey = ?'),
+  current: src.prepare('SELECT seq, text, att_text, channel_pk, user_pk, flags, versions FROM messages WHERE tkey = ?'),
   maxSeq: src.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)").pluck(),
 };
 
-type Row = { seq: number; tkey: number; text: string; att_text: string | null; meta: string };
+type Row = {
+  seq: number; tkey: number; text: string; att_text: string | null; channel_pk: number; user_pk: number | null; flags: number; versions: number;
+};
 const bodyOf = (r: Row) => (r.att_text ? `${r.text}\n${r.att_text}` : r.text);
+// Filter tokens are derived here, on the indexer's core, not stored by the importer.
+const metaOf = (r: Row) => metaTokens(r.user_pk, r.channel_pk, r.flags, r.versions);
 
 /** One bounded step; returns how much work it did. */
 function step(): number {
@@ -46,7 +52,7 @@ function step(): number {
     const last = rows[rows.length - 1].seq;
     rows.sort((a, b) => a.tkey - b.tkey);
     fts.transaction(() => {
-      for (const r of rows) s.ins.run(r.tkey, bodyOf(r), r.meta);
+      for (const r of rows) s.ins.run(r.tkey, bodyOf(r), metaOf(r));
       s.setState.run(last, 'seq');
     })();
     return rows.length;
@@ -59,7 +65,7 @@ function step(): number {
       const cur = s.current.get(u.tkey) as Row | undefined;
       if (!cur || cur.seq > seq) continue; // not indexed yet: the new-rows step indexes its latest text
       s.del.run(u.tkey);
-      s.ins.run(u.tkey, bodyOf(cur), cur.meta);
+      s.ins.run(u.tkey, bodyOf(cur), metaOf(cur));
     }
     s.setState.run(ups[ups.length - 1].id, 'upd');
   })();
@@ -67,6 +73,7 @@ function step(): number {
 }
 
 let running = false;
+let termsDirty = false;
 let hotDirty = true;
 let again = false;
 const waiters: { seq: number; resolve: () => void }[] = [];
@@ -83,10 +90,14 @@ function run() {
       again = false;
       let did = 0;
       for (let n = step(); n > 0; n = step()) did += n;
-      if (did > 0) {
+      if (did > 0) termsDirty = true;
+      // The substring vocabulary scans the whole index: refreshed once an import is done (or a
+      // caller waits for the index), not after every commit of a running import.
+      if (termsDirty && (importing === 0 || waiters.length > 0)) {
         refreshTerms(fts);
-        port.postMessage({ event: 'indexed', seq: s.state.get('seq') });
+        termsDirty = false;
       }
+      if (did > 0) port.postMessage({ event: 'indexed', seq: s.state.get('seq') });
     } while (again);
     hotDirty = true;
   } catch (err) {
@@ -100,8 +111,16 @@ function run() {
   }
 }
 
+/** Imports in progress (the archive says when one starts and ends). */
+let importing = 0;
+
 port.on('message', (m: { id?: number; op: string }) => {
   if (m.op === 'kick') setImmediate(run);
+  else if (m.op === 'importStart') importing++;
+  else if (m.op === 'importEnd') {
+    importing = Math.max(0, importing - 1);
+    setImmediate(run);
+  }
   else if (m.op === 'catchUp') {
     // Wait until everything committed in archive.db so far is searchable.
     const target = s.maxSeq.get() as number;
@@ -136,7 +155,9 @@ const HOT_TOP = 500;
 let hotQueue: string[] = [];
 const gen = () => `${s.state.get('seq')}:${s.state.get('upd')}`;
 function hotStep() {
-  if (running) return;
+  // Never while an import is writing: the answers would be stale at its next commit, and the
+  // core is better spent indexing.
+  if (running || importing > 0) return;
   if (hotDirty) {
     hotDirty = false;
     const n = (fts.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'meta : fany'").pluck().get() as number) || 0;

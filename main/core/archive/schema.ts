@@ -1,3 +1,4 @@
+import type Database from 'better-sqlite3';
 import type { Migration } from '../db/migrate.ts';
 
 /**
@@ -215,7 +216,74 @@ export const archiveMigrations: Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: 'messages: time-key uniqueness as a named index (droppable for bulk loads)',
+    up: (db) => {
+      // SQLite cannot drop an inline UNIQUE constraint: rebuild the table (instant when empty).
+      db.exec(`
+        CREATE TABLE messages_v2 (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          tkey INTEGER NOT NULL,
+          id TEXT NOT NULL,
+          id_hash INTEGER NOT NULL,
+          channel_pk INTEGER NOT NULL,
+          user_pk INTEGER,
+          parent_id TEXT,
+          type TEXT NOT NULL,
+          text TEXT NOT NULL,
+          att_text TEXT,
+          meta TEXT NOT NULL,
+          created_at TEXT NOT NULL,
+          updated_at TEXT,
+          deleted_at TEXT,
+          flags INTEGER NOT NULL,
+          reply_count INTEGER NOT NULL DEFAULT 0,
+          show_in_channel INTEGER NOT NULL DEFAULT 0,
+          content_hash INTEGER NOT NULL,
+          versions INTEGER NOT NULL DEFAULT 1,
+          file_id INTEGER NOT NULL,
+          raw_off INTEGER NOT NULL,
+          raw_len INTEGER NOT NULL,
+          raw TEXT
+        );
+        INSERT INTO messages_v2 SELECT seq, tkey, id, id_hash, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at,
+          updated_at, deleted_at, flags, reply_count, show_in_channel, content_hash, versions, file_id, raw_off, raw_len, raw FROM messages;
+        DROP TABLE messages;
+        ALTER TABLE messages_v2 RENAME TO messages;
+      `);
+      for (const sql of Object.values(MESSAGE_INDEXES)) db.exec(sql);
+    },
+  },
 ];
+
+/**
+ * The secondary indexes of `messages`. A first import into an empty archive drops them, appends
+ * every message, then builds them here in one sort each (SQLite's CREATE INDEX sorts in C): far
+ * cheaper than millions of random B-tree inserts. Opening an archive calls this too, so an import
+ * killed mid-load leaves an archive that repairs itself.
+ */
+export const MESSAGE_INDEXES: Record<string, string> = {
+  messages_tkey: 'CREATE UNIQUE INDEX IF NOT EXISTS messages_tkey ON messages(tkey)',
+  // Lookup by Stream id goes through a 52-bit hash: a far smaller (cache-resident) index than
+  // one over 36-character ids.
+  messages_id: 'CREATE INDEX IF NOT EXISTS messages_id ON messages(id_hash)',
+  messages_channel: 'CREATE INDEX IF NOT EXISTS messages_channel ON messages(channel_pk, tkey)',
+  // Per-file completeness checks.
+  messages_file: 'CREATE INDEX IF NOT EXISTS messages_file ON messages(file_id)',
+  messages_parent: 'CREATE INDEX IF NOT EXISTS messages_parent ON messages(parent_id, tkey) WHERE parent_id IS NOT NULL',
+};
+
+export function ensureMessageIndexes(db: Database.Database): string[] {
+  const have = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").pluck().all() as string[]);
+  const missing = Object.keys(MESSAGE_INDEXES).filter((n) => !have.has(n));
+  for (const n of missing) db.exec(MESSAGE_INDEXES[n]);
+  return missing;
+}
+
+export function dropMessageIndexes(db: Database.Database) {
+  for (const n of Object.keys(MESSAGE_INDEXES)) db.exec(`DROP INDEX IF EXISTS ${n}`);
+}
 
 /** fts.db: the search index, owned by the indexer thread, attached read-only as `ftsdb` by readers. */
 export const ftsMigrations: Migration[] = [

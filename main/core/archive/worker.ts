@@ -73,6 +73,7 @@ async function importNow(args: { paths: string[]; provenance?: Record<string, un
   for (const p of args.paths) {
     if (!importDb) throw new Error('this archive connection does not import');
     const r = await importFile(importDb, p, {
+      dbPath,
       evidenceDir,
       onCommitted: () => port.postMessage({ id, event: 'committed' }),
       provenance: args.provenance,

@@ -13,20 +13,47 @@ export class IdBloom {
   }
 
   // Three positions from two independent parts of the 52-bit hash (Kirsch–Mitzenmacher). Plain
-  // float arithmetic: bitwise operators would truncate to signed 32 bits.
-  private *positions(h: number) {
+  // float arithmetic: bitwise operators would truncate to signed 32 bits. (Called millions of
+  // times per import: no generator, no allocation.)
+  add(h: number) {
+    const m = this.m;
     const a = h % 0x100000000;
     let b = Math.floor(h / 0x100000) % 0x100000000;
     if (b % 2 === 0) b += 1;
-    for (let i = 0; i < 3; i++) yield (a + i * b) % this.m;
-  }
-
-  add(h: number) {
-    for (const p of this.positions(h)) this.bits[p >>> 5] |= 1 << (p & 31);
+    for (let i = 0; i < 3; i++) {
+      const p = (a + i * b) % m;
+      this.bits[p >>> 5] |= 1 << (p & 31);
+    }
   }
 
   mayHave(h: number): boolean {
-    for (const p of this.positions(h)) if (!(this.bits[p >>> 5] & (1 << (p & 31)))) return false;
+    const m = this.m;
+    const a = h % 0x100000000;
+    let b = Math.floor(h / 0x100000) % 0x100000000;
+    if (b % 2 === 0) b += 1;
+    for (let i = 0; i < 3; i++) {
+      const p = (a + i * b) % m;
+      if (!(this.bits[p >>> 5] & (1 << (p & 31)))) return false;
+    }
     return true;
   }
+}
+
+/**
+ * Spreads a numeric key (e.g. a time key: µs × 2, so always even, and clustered) over 52 bits so
+ * the filter's positions are uniform. murmur3's 32-bit finalizer on each half.
+ */
+export function mixKey(n: number): number {
+  const lo = n % 0x100000000;
+  const hi = Math.floor(n / 0x100000000);
+  const fmix = (x: number) => {
+    x ^= x >>> 16;
+    x = Math.imul(x, 0x85ebca6b);
+    x ^= x >>> 13;
+    x = Math.imul(x, 0xc2b2ae35);
+    return (x ^ (x >>> 16)) >>> 0;
+  };
+  const a = fmix(lo ^ Math.imul(hi, 0x9e3779b1));
+  const b = fmix(hi ^ Math.imul(a, 0x27d4eb2f));
+  return a * 0x100000 + (b & 0xfffff);
 }

@@ -1,12 +1,15 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ArchiveDb } from '../db.ts';
 import type { ImportFileResult, ImportProgress, LineShape, RefusedFile, Rejection } from '../types.ts';
+import { sha256File } from './chunks.ts';
 import { RefusedFileError, detectExport } from './detect.ts';
-import type { Batch } from './records.ts';
-import { ArchiveWriter } from './writer.ts';
+import type { ImportJob } from './import-worker.ts';
 
 export interface ImportOptions {
+  /** archive.db: the import thread opens its own connection to it. */
+  dbPath: string;
   /** Where evidence copies live (`<dataDir>/evidence`). */
   evidenceDir: string;
   onProgress?: (p: ImportProgress) => void;
@@ -20,7 +23,7 @@ export interface ImportOptions {
 
 type FileRow = { id: number; status: string } & Record<string, unknown>;
 
-const parseWorkerUrl = new URL(`./parse-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
+const importWorkerUrl = new URL(`./import-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url);
 
 function resultFromRow(row: Record<string, any>, filePath: string, already: boolean): ImportFileResult {
   return {
@@ -31,10 +34,15 @@ function resultFromRow(row: Record<string, any>, filePath: string, already: bool
   };
 }
 
+
 /**
  * Imports one export file. Detects and refuses non-exports before writing anything; skips a file
- * already imported (by SHA-256); otherwise streams it through a parser thread into batched
- * transactions. A crash leaves the file 'importing'; importing it again redoes it idempotently.
+ * already imported (by SHA-256); otherwise runs an import thread that parses and writes it in
+ * batched transactions. A crash leaves the file 'importing'; importing it again completes it
+ * idempotently.
+ *
+ * Hashing a gigabyte takes a second of a core: it runs here, in parallel with the import, unless
+ * the file could be one already archived (an archived file has the same size) — then first.
  */
 export async function importFile(
   db: ArchiveDb, filePath: string, opts: ImportOptions,
@@ -49,133 +57,56 @@ export async function importFile(
     }
     throw err;
   }
-  const started = Date.now();
-  const worker = new Worker(parseWorkerUrl, { workerData: { path: abs, detection, knownSha256: opts.sha256, evidenceDir: opts.evidenceDir },
-    resourceLimits: { maxOldGenerationSizeMb: 48, maxYoungGenerationSizeMb: 8 },
+  const size = fs.statSync(abs).size;
+  let sha256 = opts.sha256;
+  let resumeFileId: number | undefined;
+  if (!sha256 && db.prepare('SELECT 1 FROM files WHERE size = ? LIMIT 1').get(size)) sha256 = await sha256File(abs);
+  if (sha256) {
+    const row = db.prepare('SELECT * FROM files WHERE sha256 = ?').get(sha256) as FileRow | undefined;
+    if (row?.status === 'complete') return { file: resultFromRow(row, filePath, true), rejected: [] };
+    resumeFileId = row?.id;
+  }
+  const job: ImportJob = {
+    path: abs, detection, dbPath: opts.dbPath, evidenceDir: opts.evidenceDir, sha256, resumeFileId,
+    provenance: opts.provenance ? JSON.stringify(opts.provenance) : undefined,
+    cacheMb: Number(process.env.ARCHIVIST_IMPORT_CACHE_MB ?? 16),
+  };
+  const worker = new Worker(importWorkerUrl, {
+    workerData: job, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
   });
-  let writer: ArchiveWriter | null = null;
-  let fileId = 0;
-  let totalBytes = 0;
-  let writeMs = 0;
-  let commitMs = 0;
-  let firstBatchAt = 0;
-  // Several parser batches share one transaction: FTS5 flushes a segment per commit, so larger
-  // commits mean far less merge work. A crash loses at most the open transaction, and the
-  // re-import redoes it (idempotent).
-  const COMMIT_EVERY = 100_000;
-  let open = false;
-  let sinceCommit = 0;
-  // A bigger page cache while importing keeps the random-insert indexes (id hash, time key)
-  // resident; restored afterwards so an idle archive stays small.
-  const cacheBefore = db.pragma('cache_size', { simple: true }) as number;
-  db.pragma(`cache_size = -${Number(process.env.ARCHIVIST_IMPORT_CACHE_MB ?? 48) * 1024}`);
-  const restoreCache = () => db.pragma(`cache_size = ${cacheBefore}`);
-  const writeBatch = (w: ArchiveWriter, b: Batch) => {
-    if (!open) {
-      db.exec('BEGIN IMMEDIATE');
-      open = true;
-    }
-    try {
-      w.write(b);
-    } catch (err) {
-      db.exec('ROLLBACK');
-      open = false;
-      throw err;
-    }
-    sinceCommit += b.messages.length + b.reactions.length + b.members.length + 1;
-    if (sinceCommit >= COMMIT_EVERY) commit();
-  };
-  const commit = () => {
-    const tc = performance.now();
-    if (open) db.exec('COMMIT');
-    commitMs += performance.now() - tc;
-    open = false;
-    sinceCommit = 0;
-    opts.onCommitted?.();
-  };
-
+  if (!sha256) {
+    sha256File(abs).then(
+      (h) => worker.postMessage({ type: 'sha256', sha256: h }),
+      (err: Error) => worker.postMessage({ type: 'sha256-error', message: err.message }),
+    );
+  }
   return await new Promise((resolve, reject) => {
     let settled = false;
-    const fail = (err: Error) => {
+    const finish = (fn: () => void) => {
       if (settled) return;
       settled = true;
-      restoreCache();
-      if (open) {
-        db.exec('ROLLBACK');
-        open = false;
-      }
       void worker.terminate();
-      reject(err);
+      fn();
     };
-    worker.on('error', fail);
-    worker.on('exit', (code) => {
-      if (!settled) fail(new Error(`parser stopped unexpectedly (exit ${code})`));
-    });
+    worker.on('error', (err) => finish(() => reject(err)));
+    worker.on('exit', (code) => finish(() => reject(new Error(`the import stopped unexpectedly (exit ${code})`))));
     worker.on('message', (m: any) => {
-      try {
-        if (m.type === 'hash') {
-          totalBytes = m.size;
-          const row = db.prepare('SELECT * FROM files WHERE sha256 = ?').get(m.sha256) as FileRow | undefined;
-          if (row && row.status === 'complete') {
-            worker.postMessage({ type: 'decision', go: false });
-            settled = true;
-            restoreCache();
-            void worker.terminate();
-            resolve({ file: resultFromRow(row, filePath, true), rejected: [] });
-            return;
-          }
-          if (row) {
-            fileId = row.id; // resuming an import that was interrupted
-            db.prepare('DELETE FROM rejections WHERE file_id = ?').run(fileId);
-          } else {
-            fileId = Number(db.prepare(
-              `INSERT INTO files (sha256, path, size, format, gzip, status, started_at, provenance) VALUES (?,?,?,?,?, 'importing', ?, ?)`,
-            ).run(m.sha256, abs, m.size, detection.format, detection.gzip ? 1 : 0, new Date().toISOString(),
-              opts.provenance ? JSON.stringify(opts.provenance) : null).lastInsertRowid);
-          }
-          // Expected messages from the file size (~1 KB each, generously): sizes the Bloom filter.
-          writer = new ArchiveWriter(db, fileId, Math.ceil((m.size as number) / 400));
-          if (process.env.ARCHIVIST_IMPORT_TIMINGS) writer.profile();
-          worker.postMessage({ type: 'decision', go: true });
-          return;
-        }
-        if (m.type === 'error') {
-          fail(new Error(m.message));
-          return;
-        }
-        if (m.type !== 'batch' || !writer) return;
-        const b = m.batch as Batch;
-        const tw = performance.now();
-        writeBatch(writer, b);
-        writeMs += performance.now() - tw;
-        if (firstBatchAt === 0) firstBatchAt = Date.now() - started;
-        worker.postMessage({ type: 'ack' });
-        const elapsed = (Date.now() - started) / 1000;
+      if (m.type === 'committed') {
+        opts.onCommitted?.();
+        // PASSIVE: copies what no reader still needs, never waits for (or blocks) the import.
+        db.pragma('wal_checkpoint(PASSIVE)');
+      }
+      else if (m.type === 'progress') {
         opts.onProgress?.({
-          path: filePath, bytes: b.bytes, total_bytes: totalBytes, lines: b.lines, messages: writer.counts.messages,
-          bytes_per_second: elapsed > 0 ? Math.round(b.bytes / elapsed) : 0,
+          path: filePath, bytes: m.bytes, total_bytes: m.total_bytes, lines: m.lines, messages: m.messages, bytes_per_second: m.bytes_per_second,
         });
-        if (!m.final) return;
-        commit();
-        const c = writer.counts;
-        const took = Date.now() - started;
-        db.prepare(`UPDATE files SET status='complete', imported_at=?, shape=?, evidence_path=?, lines=?, messages=?, new_messages=?, new_versions=?,
-            channels=?, users=?, members=?, reactions=?, attachments=?, reads=?, rejected=?, took_ms=? WHERE id=?`)
-          .run(new Date().toISOString(), m.shape, m.evidencePath, b.lines, c.messages, c.new_messages, c.new_versions, c.channels, c.users,
-            c.members, c.reactions, c.attachments, c.reads, c.rejected, took, fileId);
-        if (process.env.ARCHIVIST_IMPORT_TIMINGS) {
-          console.error(`[import] total ${took} ms, first batch at ${firstBatchAt} ms, writer busy ${writeMs.toFixed(0)} ms, commits ${commitMs.toFixed(0)} ms`);
-          console.error('[import] statements: ' + Object.entries(writer.timings).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
-        }
-        const row = db.prepare('SELECT * FROM files WHERE id = ?').get(fileId) as Record<string, unknown>;
-        const rejected = (db.prepare('SELECT line, offset, reason FROM rejections WHERE file_id = ? ORDER BY line LIMIT 10000')
-          .all(fileId) as { line: number; offset: number; reason: string }[]).map((r) => ({ file: filePath, ...r }));
-        settled = true;
-        restoreCache();
-        void worker.terminate();
-        resolve({ file: { ...resultFromRow(row, filePath, false), shape: m.shape as LineShape }, rejected });
-      } catch (err) {
-        fail(err as Error);
+      } else if (m.type === 'error') finish(() => reject(new Error(m.message)));
+      else if (m.type === 'done') {
+        finish(() => {
+          const row = db.prepare('SELECT * FROM files WHERE id = ?').get(m.fileId) as Record<string, unknown>;
+          const rejected = (m.rejected as { line: number; offset: number; reason: string }[]).map((r) => ({ file: filePath, ...r }));
+          resolve({ file: { ...resultFromRow(row, filePath, false), shape: m.shape as LineShape }, rejected });
+        });
       }
     });
   });

@@ -11,8 +11,39 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 const TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?$/;
 
+const d2 = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
+
 /** RFC 3339 (any number of fraction digits, Go style) → microseconds since the epoch. */
 export function toMicros(s: string): number {
+  // Fast path for what Stream writes (UTC, `Z`): once per message, so no regex, no Date.parse.
+  const n = s.length;
+  if (n >= 20 && s.charCodeAt(n - 1) === 90 /* Z */ && s.charCodeAt(4) === 45 && s.charCodeAt(7) === 45 && s.charCodeAt(10) === 84
+    && s.charCodeAt(13) === 58 && s.charCodeAt(16) === 58 && (n === 20 || s.charCodeAt(19) === 46)) {
+    let frac = 0;
+    let digits = 0;
+    let ok = true;
+    for (let i = 20; i < n - 1; i++) {
+      const c = s.charCodeAt(i) - 48;
+      if (c < 0 || c > 9) {
+        ok = false;
+        break;
+      }
+      if (digits < 6) {
+        frac = frac * 10 + c;
+        digits++;
+      }
+    }
+    const y = d2(s, 0) * 100 + d2(s, 2), mo = d2(s, 5), d = d2(s, 8), h = d2(s, 11), mi = d2(s, 14), se = d2(s, 17);
+    if (ok && (n === 20 || n > 21) && y >= 1000 && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h <= 23 && mi <= 59 && se <= 60) {
+      while (digits < 6) {
+        frac *= 10;
+        digits++;
+      }
+      const ms = Date.UTC(y, mo - 1, d, h, mi, se);
+      // Date.UTC rolls invalid days over (Feb 31 → Mar 3): such input takes the strict path.
+      if (new Date(ms).getUTCDate() === d) return ms * 1000 + frac;
+    }
+  }
   const m = TS.exec(s);
   if (!m) {
     const ms = Date.parse(s);
@@ -60,6 +91,13 @@ export class Normalizer implements EntitySink {
   size = 0;
   counts = { lines: 0, bytes: 0 };
   private userSig = new Map<string, string>();
+  /**
+   * Hand a batch over as soon as it has this many records (`onFull`, synchronous): records that
+   * die young cost the garbage collector almost nothing; held for a whole read chunk, they are
+   * promoted and collected by full, concurrent collections.
+   */
+  flushAt = Infinity;
+  onFull?: () => void;
   private currentCid: string | undefined;
   private readonly onDrain: (bytes: number, lines: number) => Promise<void> | void;
 
@@ -120,6 +158,7 @@ export class Normalizer implements EntitySink {
   readonly shapes = new Set<string>();
 
   entity(c: Classified, raw: string, line: number, ctxCid: string | undefined, off: number, len: number) {
+    if (this.size >= this.flushAt) this.onFull?.();
     const o = c.o;
     this.shapes.add(c.shape);
     const b = this.batch;

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { Joiner } from './chunks.ts';
 import { classify, type Classified } from './classify.ts';
 
 /** Where a reader delivers what it finds. Calls are synchronous; `drain` gives backpressure. */
@@ -18,7 +19,7 @@ const excerptOf = (s: string) => (s.length > 200 ? s.slice(0, 200) + '…' : s);
  * point at their bytes in the evidence file instead of copying them. Tolerates CRLF and blank
  * lines; a final line without newline that does not parse is reported as truncated.
  */
-export async function readLines(stream: Readable, sink: EntitySink): Promise<{ lines: number; bytes: number }> {
+export async function readLines(stream: Readable | AsyncIterable<Buffer>, sink: EntitySink): Promise<{ lines: number; bytes: number }> {
   let carry: Buffer | null = null;
   let carryStart = 0; // file offset of carry[0]
   let lineNo = 0;
@@ -58,9 +59,10 @@ export async function readLines(stream: Readable, sink: EntitySink): Promise<{ l
     }
   };
 
+  const joiner = new Joiner();
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     bytes += chunk.length;
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const buf: Buffer = carry ? joiner.join(carry, chunk) : chunk;
     const lastNl = buf.lastIndexOf(10);
     if (lastNl < 0) {
       carry = buf;

@@ -8,7 +8,7 @@ const MAX = 512 * 1024 * 1024;
  * The synchronous GDPR user export (`GET /users/{id}/export`): one JSON document
  * `{user, messages, reactions}`. Stream caps it at 10k messages, so it is read whole (bounded).
  */
-export async function readUserDocument(stream: Readable, sink: EntitySink): Promise<{ lines: number; bytes: number }> {
+export async function readUserDocument(stream: Readable | AsyncIterable<Buffer>, sink: EntitySink): Promise<{ lines: number; bytes: number }> {
   const parts: Buffer[] = [];
   let bytes = 0;
   for await (const chunk of stream as AsyncIterable<Buffer>) {

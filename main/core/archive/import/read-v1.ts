@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import { Joiner } from './chunks.ts';
 import { classifyBare, type Classified, type EntityKind } from './classify.ts';
 import type { EntitySink } from './read-lines.ts';
 
@@ -19,7 +20,7 @@ const Q = 0x22, BS = 0x5c, LB = 0x7b, RB = 0x7d, LS = 0x5b, RS = 0x5d, COLON = 0
  * (the channel, every message, member, read) and JSON.parses only that slice. Memory is bounded
  * by the largest single entity, not by the file.
  */
-export async function readV1(stream: Readable, sink: EntitySink): Promise<{ lines: number; bytes: number }> {
+export async function readV1(stream: Readable | AsyncIterable<Buffer>, sink: EntitySink): Promise<{ lines: number; bytes: number }> {
   let buf: Buffer = Buffer.alloc(0);
   let base = 0; // file offset of buf[0]
   let pos = 0; // scan position in buf
@@ -149,6 +150,7 @@ export async function readV1(stream: Readable, sink: EntitySink): Promise<{ line
     }
   };
 
+  const joiner = new Joiner();
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     bytes += chunk.length;
     // Keep only what an unfinished token still needs: the open capture or the open key string.
@@ -158,7 +160,7 @@ export async function readV1(stream: Readable, sink: EntitySink): Promise<{ line
     countedLines = 0;
     nextNl = -2;
     const rest = buf.subarray(keep);
-    buf = rest.length ? Buffer.concat([rest, chunk]) : chunk;
+    buf = rest.length ? joiner.join(rest, chunk) : chunk;
     base += keep;
     pos -= keep;
     if (captureStart >= 0) captureStart -= keep;

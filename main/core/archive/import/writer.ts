@@ -1,7 +1,11 @@
 import type Database from 'better-sqlite3';
 import { FLAG, type Batch, type MessageRec, type ReactionRec } from './records.ts';
 import { idHash } from '../id-hash.ts';
-import { IdBloom } from './bloom.ts';
+import { IdBloom, mixKey } from './bloom.ts';
+import { dropMessageIndexes, ensureMessageIndexes } from '../schema.ts';
+
+/** A bulk load holds back at most this many messages it cannot place blindly, then ends. */
+const MAX_DEFERRED = 50_000;
 
 export interface FileCounts {
   messages: number; new_messages: number; new_versions: number; channels: number; users: number;
@@ -42,6 +46,17 @@ export class ArchiveWriter {
   private fileId: number;
 
   private bloom: IdBloom;
+  /**
+   * Bulk load (first import into an empty archive): the message indexes are dropped and rebuilt
+   * at the end (one sort each instead of millions of random inserts). Without the unique time-key
+   * and id indexes, a message is appended blindly only when Bloom filters prove its id and time
+   * key new; any other is deferred and placed through the indexed path once they are rebuilt.
+   */
+  private bulk: boolean;
+  private tkeyBloom: IdBloom | null = null;
+  private deferred: MessageRec[] = [];
+  private staged: { reaction: Database.Statement; attachment: Database.Statement } | null = null;
+  private bulkStats = { bulk: false, deferred: 0, index_ms: 0 };
 
   constructor(db: Database.Database, fileId: number, expectedNew = 0) {
     this.db = db;
@@ -49,6 +64,23 @@ export class ArchiveWriter {
     const existing = (db.prepare('SELECT count(*) FROM messages').pluck().get() as number) ?? 0;
     this.bloom = new IdBloom(existing + expectedNew);
     if (existing) for (const h of db.prepare('SELECT id_hash FROM messages').pluck().iterate()) this.bloom.add(h as number);
+    this.bulk = existing === 0;
+    if (this.bulk) {
+      dropMessageIndexes(db);
+      this.tkeyBloom = new IdBloom(expectedNew);
+      this.bulkStats.bulk = true;
+      // Reactions and attachments are keyed by message (random order in a file): appended to
+      // temporary tables now, inserted sorted (sequential B-tree writes) when the load ends.
+      db.exec(`CREATE TEMP TABLE IF NOT EXISTS bulk_reactions (message_id TEXT, user_pk INTEGER, type TEXT, score INTEGER, created_at TEXT,
+                 updated_at TEXT, file_id INTEGER, raw_off INTEGER, raw_len INTEGER, raw TEXT);
+               CREATE TEMP TABLE IF NOT EXISTS bulk_attachments (message_rowid INTEGER, idx INTEGER, type TEXT, title TEXT, url TEXT,
+                 mime_type TEXT, file_size INTEGER);
+               DELETE FROM bulk_reactions; DELETE FROM bulk_attachments;`);
+      this.staged = {
+        reaction: db.prepare('INSERT INTO bulk_reactions VALUES (?,?,?,?,?,?,?,?,?,?)'),
+        attachment: db.prepare('INSERT INTO bulk_attachments VALUES (?,?,?,?,?,?,?)'),
+      };
+    }
     const p = (sql: string) => db.prepare(sql);
     this.s = {
       userGet: p('SELECT pk, updated_at FROM users WHERE id = ?'),
@@ -200,7 +232,7 @@ export class ArchiveWriter {
   }
 
   private reaction(r: ReactionRec) {
-    this.s.reactUpsert.run(r.message_id, this.userRef(r.user_id), r.type, r.score, r.created_at, r.updated_at,
+    (this.staged ? this.staged.reaction : this.s.reactUpsert).run(r.message_id, this.userRef(r.user_id), r.type, r.score, r.created_at, r.updated_at,
       r.raw_off >= 0 ? this.fileId : null, r.raw_off >= 0 ? r.raw_off : null, r.raw_off >= 0 ? r.raw_len : null, r.raw);
     this.counts.reactions++;
   }
@@ -209,17 +241,85 @@ export class ArchiveWriter {
     if (replace) this.s.attDel.run(rowid);
     if (!m.attachments) return;
     m.attachments.forEach((a, i) => {
-      this.s.attIns.run(rowid, i, a.type, a.title, a.url, a.mime_type, a.file_size);
+      (this.staged ? this.staged.attachment : this.s.attIns).run(rowid, i, a.type, a.title, a.url, a.mime_type, a.file_size);
       this.counts.attachments++;
     });
   }
 
+  /** Ends a bulk load, if one is running: rebuilds the message indexes, places deferred messages. */
+  finish() {
+    if (!this.bulk) return;
+    this.bulk = false;
+    const t0 = performance.now();
+    // The sorter holds up to a page cache's worth of keys in memory before spilling to a
+    // temporary file: build with a small one (peak RSS), then restore.
+    const cache = this.db.pragma('cache_size', { simple: true }) as number;
+    this.db.pragma('cache_size = -4096');
+    ensureMessageIndexes(this.db);
+    this.db.pragma(`cache_size = ${cache}`);
+    this.flushStaged();
+    this.staged = null;
+    this.bulkStats.index_ms = Math.round(performance.now() - t0);
+    const held = this.deferred;
+    this.deferred = [];
+    this.tkeyBloom = null;
+    for (const m of held) this.place(m);
+  }
+
+  /**
+   * Moves staged reactions and attachments into their tables, sorted. Called before every
+   * commit: what is committed must be complete (temporary tables die with a killed process).
+   */
+  flushStaged() {
+    if (!this.staged) return;
+    this.db.exec(`INSERT INTO attachments SELECT * FROM bulk_attachments WHERE true ORDER BY message_rowid, idx
+                    ON CONFLICT (message_rowid, idx) DO NOTHING;
+                  INSERT INTO reactions (message_id, user_pk, type, score, created_at, updated_at, file_id, raw_off, raw_len, raw)
+                    SELECT * FROM bulk_reactions WHERE true ORDER BY message_id, user_pk, type, rowid
+                    ON CONFLICT (message_id, user_pk, type) DO UPDATE SET score=excluded.score, updated_at=excluded.updated_at,
+                      file_id=excluded.file_id, raw_off=excluded.raw_off, raw_len=excluded.raw_len, raw=excluded.raw
+                    WHERE excluded.updated_at IS NOT NULL AND (reactions.updated_at IS NULL OR excluded.updated_at > reactions.updated_at);
+                  DELETE FROM bulk_reactions; DELETE FROM bulk_attachments;`);
+  }
+
+  bulkInfo() {
+    return JSON.stringify(this.bulkStats);
+  }
+
   private message(m: MessageRec) {
-    const s = this.s;
     this.counts.messages++;
+    if (this.bulk) {
+      const h = idHash(m.id);
+      const tk = mixKey(m.created_us * 2);
+      if (this.bloom.mayHave(h) || this.tkeyBloom!.mayHave(tk)) {
+        this.deferred.push(m);
+        this.bulkStats.deferred++;
+        if (this.deferred.length >= MAX_DEFERRED) this.finish();
+        return;
+      }
+      this.bloom.add(h);
+      this.tkeyBloom!.add(tk);
+      this.insert(m, h, m.created_us * 2);
+      return;
+    }
+    this.place(m);
+  }
+
+  private insert(m: MessageRec, h: number, rowid: number): boolean {
     const cpk = this.channelRef(m.cid);
     const upk = m.user_id ? this.userRef(m.user_id) : null;
-    const meta = metaTokens(upk, cpk, m.flags, 1);
+    // meta (FTS filter tokens) is derived by the indexer from channel, user, flags and versions.
+    const r = this.s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, '',
+      m.created_at, m.updated_at, m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
+    if (r.changes !== 1) return false;
+    this.counts.new_messages++;
+    this.attachments(rowid, m, false);
+    if (m.reactions) for (const x of m.reactions) this.reaction(x);
+    return true;
+  }
+
+  private place(m: MessageRec) {
+    const s = this.s;
     // Time-ordered key: µs × 2; a collision (same µs) takes the next free slot.
     const h = idHash(m.id);
     if (this.bloom.mayHave(h) && s.msgGet.get(h, m.id)) {
@@ -229,14 +329,7 @@ export class ArchiveWriter {
     this.bloom.add(h);
     let rowid = m.created_us * 2;
     for (let attempt = 0; ; attempt++) {
-      const r = s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, meta, m.created_at, m.updated_at,
-        m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
-      if (r.changes === 1) {
-        this.counts.new_messages++;
-        this.attachments(rowid, m, false);
-        if (m.reactions) for (const x of m.reactions) this.reaction(x);
-        return;
-      }
+      if (this.insert(m, h, rowid)) return;
       rowid++; // another message holds this instant
       if (attempt > 1_000_000) throw new Error(`cannot place message ${m.id}`);
     }
@@ -281,7 +374,7 @@ export class ArchiveWriter {
     } else {
       const meta = metaTokens(cur.user_pk, cur.channel_pk, cur.flags | FLAG.edited, versions);
       s.msgVersions.run(versions, meta, cur.rowid);
-      if (meta !== cur.meta) this.reindex(cur.rowid);
+      if (meta !== metaTokens(cur.user_pk, cur.channel_pk, cur.flags, cur.versions)) this.reindex(cur.rowid);
     }
   }
 }

@@ -1,0 +1,232 @@
+/**
+ * The import thread for one file: reads it (gunzip when needed), parses and normalizes entities
+ * and writes them into archive.db through its own connection, in large transactions. Parsing and
+ * writing share this thread on purpose: handing millions of records to another thread costs more
+ * (structured clone on both sides) than it saves; the second core indexes (indexer thread) and
+ * hashes (archive worker) meanwhile.
+ *
+ * The file's SHA-256 may arrive while the import runs (the archive worker hashes in parallel when
+ * no archived file has this size, so the file cannot be a re-import): the file row carries a
+ * provisional key until then, and the final commit waits for it.
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import nodePath from 'node:path';
+import zlib from 'node:zlib';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openImportDb, type ArchiveDb } from '../db.ts';
+import type { Detection } from './detect.ts';
+import { fileChunks } from './chunks.ts';
+import { Normalizer } from './normalize.ts';
+import { readLines } from './read-lines.ts';
+import { readUserDocument } from './read-user-document.ts';
+import { readV1 } from './read-v1.ts';
+import { ArchiveWriter } from './writer.ts';
+
+export interface ImportJob {
+  path: string;
+  detection: Detection;
+  dbPath: string;
+  evidenceDir: string;
+  /** Known when the caller hashed first (possible re-import) or the evidence store knew it. */
+  sha256?: string;
+  /** The row of an interrupted import of this same file, to complete. */
+  resumeFileId?: number;
+  provenance?: string;
+  cacheMb: number;
+}
+
+const job = workerData as ImportJob;
+const port = parentPort!;
+const CHUNK = 1024 * 1024;
+// Several batches share one transaction: fewer, larger commits. A crash loses at most the open
+// transaction, and the re-import redoes it (idempotent).
+// ARCHIVIST_IMPORT_COMMIT_EVERY: tests make transactions small to kill an import between commits.
+const COMMIT_EVERY = Number(process.env.ARCHIVIST_IMPORT_COMMIT_EVERY) || 100_000;
+const BATCH = 256;
+
+let shaResolve: (sha: string) => void = () => undefined;
+let shaReject: (err: Error) => void = () => undefined;
+const sha256: Promise<string> = job.sha256
+  ? Promise.resolve(job.sha256)
+  : new Promise((resolve, reject) => {
+    shaResolve = resolve;
+    shaReject = reject;
+  });
+sha256.catch(() => undefined);
+port.on('message', (m: { type: string; sha256?: string; message?: string }) => {
+  if (m.type === 'sha256') shaResolve(m.sha256!);
+  else if (m.type === 'sha256-error') shaReject(new Error(m.message));
+});
+
+/**
+ * Keeps the file as evidence: an immutable copy named by its SHA-256 (kernel copy, reflink where
+ * the filesystem can), made while the file is parsed. Files already in the store are left alone.
+ */
+async function keepEvidence(): Promise<string> {
+  const src = nodePath.resolve(job.path);
+  if (job.sha256) {
+    const target = nodePath.join(job.evidenceDir, job.sha256);
+    if (src === target || fs.existsSync(target)) return target;
+  }
+  fs.mkdirSync(job.evidenceDir, { recursive: true });
+  const tmp = nodePath.join(job.evidenceDir, `.partial-${crypto.randomUUID()}`);
+  try {
+    await fs.promises.copyFile(src, tmp, fs.constants.COPYFILE_FICLONE);
+    const fh = await fs.promises.open(tmp, 'r');
+    await fh.sync();
+    await fh.close();
+    await fs.promises.chmod(tmp, 0o444);
+    const target = nodePath.join(job.evidenceDir, await sha256);
+    if (fs.existsSync(target)) await fs.promises.rm(tmp, { force: true });
+    else await fs.promises.rename(tmp, target);
+    return target;
+  } catch (err) {
+    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function run(db: ArchiveDb) {
+  const started = Date.now();
+  const size = fs.statSync(job.path).size;
+  const begin = () => {
+    if (open) return;
+    db.exec('BEGIN IMMEDIATE');
+    open = true;
+  };
+  // The file row is written in the first transaction, and no transaction commits before the
+  // file's SHA-256 is in it: a kill at any moment leaves either nothing or a row a re-run finds.
+  begin();
+  let fileId: number;
+  if (job.resumeFileId) {
+    fileId = job.resumeFileId; // completing an import that was interrupted
+    db.prepare('DELETE FROM rejections WHERE file_id = ?').run(fileId);
+  } else {
+    fileId = Number(db.prepare(
+      `INSERT INTO files (sha256, path, size, format, gzip, status, started_at, provenance) VALUES (?,?,?,?,?, 'importing', ?, ?)`,
+    ).run(job.sha256 ?? `pending:${crypto.randomUUID()}`, nodePath.resolve(job.path), size, job.detection.format,
+      job.detection.gzip ? 1 : 0, new Date().toISOString(), job.provenance ?? null).lastInsertRowid);
+  }
+  let shaInRow = !!job.sha256;
+  const evidence = keepEvidence();
+  evidence.catch(() => undefined); // awaited (and reported) at the end
+
+  // Expected messages from the file size (exports run ≈ 1 KB per message): sizes the Bloom filters.
+  const writer = new ArchiveWriter(db, fileId, Math.ceil(size / 800));
+  const timings = !!process.env.ARCHIVIST_IMPORT_TIMINGS;
+  if (timings) writer.profile();
+  let writeMs = 0;
+  let commitMs = 0;
+  let sinceCommit = 0;
+  const commit = async () => {
+    if (!open) return;
+    if (!shaInRow) {
+      // Another process importing the same file meanwhile makes this fail (unique): nothing is kept.
+      db.prepare('UPDATE files SET sha256 = ? WHERE id = ?').run(await sha256, fileId);
+      shaInRow = true;
+    }
+    const t0 = performance.now();
+    writer.flushStaged();
+    db.exec('COMMIT');
+    commitMs += performance.now() - t0;
+    open = false;
+    sinceCommit = 0;
+    port.postMessage({ type: 'committed' });
+  };
+  const writeOnly = (n: Normalizer) => {
+    const b = n.take();
+    const t0 = performance.now();
+    begin();
+    writer.write(b);
+    writeMs += performance.now() - t0;
+    sinceCommit += b.messages.length + b.reactions.length + b.members.length + 1;
+  };
+  const write = (n: Normalizer): Promise<void> | undefined => {
+    writeOnly(n);
+    return sinceCommit >= COMMIT_EVERY ? commit() : undefined;
+  };
+
+  {
+    let lastProgress = 0;
+    const normalizer: Normalizer = new Normalizer((bytes, lines) => {
+      const now = Date.now();
+      const elapsed = (now - started) / 1000;
+      if (now - lastProgress >= 100 || bytes >= size) {
+        lastProgress = now;
+        port.postMessage({
+          type: 'progress', bytes, total_bytes: size, lines, messages: writer.counts.messages + normalizer.batch.messages.length,
+          bytes_per_second: elapsed > 0 ? Math.round(bytes / elapsed) : 0,
+        });
+      }
+      return write(normalizer);
+    });
+    normalizer.flushAt = BATCH;
+    normalizer.onFull = () => writeOnly(normalizer);
+    const stream = job.detection.gzip
+      ? fs.createReadStream(job.path, { highWaterMark: CHUNK }).pipe(zlib.createGunzip({ chunkSize: 1024 * 1024 }))
+      : fileChunks(job.path, 1024 * 1024);
+    let result: { lines: number; bytes: number };
+    try {
+      result = job.detection.layout === 'array'
+        ? await readV1(stream, normalizer)
+        : job.detection.layout === 'user-document'
+          ? await readUserDocument(stream, normalizer)
+          : await readLines(stream, normalizer);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      // A gzip stream cut short: keep what was read, report the truncation as a rejection.
+      if (job.detection.gzip && (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end/i.test(e.message))) {
+        normalizer.reject(normalizer.counts.lines + 1, normalizer.counts.bytes, `truncated or corrupt gzip data: ${e.message}`, '');
+        result = { lines: normalizer.counts.lines, bytes: normalizer.counts.bytes };
+      } else throw err;
+    }
+    normalizer.counts.lines = result.lines;
+    normalizer.counts.bytes = result.bytes;
+    await write(normalizer);
+    begin();
+    const tf = performance.now();
+    writer.finish(); // ends a bulk load: builds the message indexes, places deferred messages
+    writeMs += performance.now() - tf;
+    const shapes = [...normalizer.shapes];
+    const shape = job.detection.layout === 'lines' ? (shapes.length === 1 ? shapes[0] : 'mixed') : 'document';
+    const sha = await sha256.catch((err: Error) => {
+      throw new Error(`the file could not be hashed: ${err.message}`);
+    });
+    const evidencePath = await evidence.catch((err: Error) => {
+      throw new Error(`the file could not be kept as evidence in ${job.evidenceDir}: ${err.message}`);
+    });
+    const c = writer.counts;
+    const took = Date.now() - started;
+    db.prepare(`UPDATE files SET sha256=?, status='complete', imported_at=?, shape=?, evidence_path=?, lines=?, messages=?, new_messages=?,
+        new_versions=?, channels=?, users=?, members=?, reactions=?, attachments=?, reads=?, rejected=?, took_ms=? WHERE id=?`)
+      .run(sha, new Date().toISOString(), shape, evidencePath, result.lines, c.messages, c.new_messages, c.new_versions, c.channels,
+        c.users, c.members, c.reactions, c.attachments, c.reads, c.rejected, took, fileId);
+    shaInRow = true;
+    await commit();
+    if (timings) {
+      console.error(`[import] total ${took} ms, writer busy ${writeMs.toFixed(0)} ms, commits ${commitMs.toFixed(0)} ms, bulk ${writer.bulkInfo()}\n`
+        + '[import] statements: ' + Object.entries(writer.timings).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
+    }
+    const rejected = db.prepare('SELECT line, offset, reason FROM rejections WHERE file_id = ? ORDER BY line LIMIT 10000').all(fileId);
+    port.postMessage({ type: 'done', fileId, shape, rejected });
+  }
+}
+
+let open = false;
+async function main() {
+  const db = openImportDb(job.dbPath, job.cacheMb);
+  // Checkpoints (copying WAL pages into archive.db, with fsync) run in the archive worker after
+  // each commit, on the other core; here they would stall parsing for seconds per gigabyte.
+  db.pragma('wal_autocheckpoint = 0');
+  try {
+    await run(db);
+  } catch (err) {
+    if (open) db.exec('ROLLBACK');
+    throw err;
+  } finally {
+    db.close();
+  }
+}
+
+main().catch((err: Error) => port.postMessage({ type: 'error', message: err.message }));

@@ -15,6 +15,8 @@ function tune(db: ArchiveDb, cacheMb: number) {
   db.pragma('busy_timeout = 10000');
   db.pragma(`cache_size = -${cacheMb * 1024}`);
   db.pragma('temp_store = MEMORY');
+  // A big import grows the WAL to hundreds of MB; once checkpointed, give the space back.
+  db.pragma('journal_size_limit = 67108864');
 }
 
 /**

@@ -158,6 +158,7 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
         // Return once everything imported is searchable.
         await indexer.call('catchUp');
         await Promise.all(conns.map((c) => c.call('invalidate')));
+        void first.call('checkpoint').catch(() => undefined); // background: the import is done
         return summary;
       } finally {
         indexer.post('importEnd');

@@ -51,6 +51,8 @@ const ops: Record<string, (args: any, id: number) => unknown> = {
   rowidBounds: () => db.prepare('SELECT min(tkey) AS lo, max(tkey) AS hi FROM messages').get(),
   maxSeq: () => db.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0) AS n").pluck().get(),
   invalidate: () => engine.invalidate(),
+  // After an import: fold the WAL (hundreds of MB after a big one) into archive.db and shrink it.
+  checkpoint: () => (importDb ?? db).pragma('wal_checkpoint(TRUNCATE)'),
   context: (a) => reader.context(a),
   channelPage: (a) => reader.channelPage(a),
   thread: (a: { message_id: string }) => reader.thread(a.message_id),

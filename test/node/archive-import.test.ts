@@ -345,6 +345,21 @@ describe('bulk load (first import into an empty archive)', () => {
     expect(peek('SELECT count(*) n FROM messages')).toEqual([{ n: 3004 }]);
   });
 
+  it('refuses to write beside another process that is bulk-loading (indexes missing), and loses nothing', async () => {
+    const { alice, general } = sampleConversation();
+    const line = (id: string, text: string) => v2Lines([{ type: 'channel', data: general },
+      { type: 'message', data: message(id, general.cid, alice, '2024-07-01T09:00:00Z', text) }]);
+    await archive.importFiles([writeFile(dir, 'first.ndjson', line('b1', 'kept'))]);
+    // What another process's first import looks like from here, mid-load.
+    const db = new Database(path.join(dataDir, 'archive.db'));
+    const { dropMessageIndexes } = await import('../../main/core/archive/schema.ts');
+    dropMessageIndexes(db);
+    db.close();
+    await expect(archive.importFiles([writeFile(dir, 'second.ndjson', line('b2', 'not now'))])).rejects.toThrow(/another import is building/);
+    expect(peek('SELECT id, text FROM messages')).toEqual([{ id: 'b1', text: 'kept' }]);
+    expect(peek('SELECT status FROM files')).toEqual([{ status: 'complete' }]);
+  });
+
   it('rebuilds indexes a killed bulk load left dropped when the archive is opened again', async () => {
     const { alice, general } = sampleConversation();
     await archive.importFiles([writeFile(dir, 'one.ndjson', v2Lines([{ type: 'channel', data: general },

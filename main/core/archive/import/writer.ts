@@ -65,6 +65,11 @@ export class ArchiveWriter {
     this.bloom = new IdBloom(existing + expectedNew);
     if (existing) for (const h of db.prepare('SELECT id_hash FROM messages').pluck().iterate()) this.bloom.add(h as number);
     this.bulk = existing === 0;
+    if (!this.bulk && !db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'messages_tkey'").get()) {
+      // Only another process's first import (a bulk load) leaves them missing while it runs:
+      // writing beside it without the unique keys could place two messages on one time key.
+      throw new Error('another import is building this archive right now; import again when it has finished');
+    }
     if (this.bulk) {
       dropMessageIndexes(db);
       this.tkeyBloom = new IdBloom(expectedNew);

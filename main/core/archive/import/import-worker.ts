@@ -109,11 +109,12 @@ async function run(db: ArchiveDb) {
       job.detection.gzip ? 1 : 0, new Date().toISOString(), job.provenance ?? null).lastInsertRowid);
   }
   let shaInRow = !!job.sha256;
+  // Expected messages from the file size (exports run ≈ 1 KB per message): sizes the Bloom filters.
+  const writer = new ArchiveWriter(db, fileId, Math.ceil(size / 800));
+  // Copied while the file is parsed (once the import is sure to go ahead).
   const evidence = keepEvidence();
   evidence.catch(() => undefined); // awaited (and reported) at the end
 
-  // Expected messages from the file size (exports run ≈ 1 KB per message): sizes the Bloom filters.
-  const writer = new ArchiveWriter(db, fileId, Math.ceil(size / 800));
   const timings = !!process.env.ARCHIVIST_IMPORT_TIMINGS;
   if (timings) writer.profile();
   let writeMs = 0;

@@ -12,7 +12,7 @@ import { openArchiveDb, openFtsDb } from './db.ts';
 import { SearchEngine } from './search/search.ts';
 import { refreshTerms } from './search/terms.ts';
 import { hotKey, hotMatch } from './search/compile.ts';
-import { metaTokens } from './import/writer.ts';
+import { metaTokens } from './meta-tokens.ts';
 
 const { dbPath, ftsPath } = workerData as { dbPath: string; ftsPath: string };
 const fts = openFtsDb(ftsPath, 24);

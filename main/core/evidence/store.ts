@@ -5,7 +5,6 @@
  * The same bytes downloaded twice are one file (and two evidence records).
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { dataPaths } from '../paths.ts';
@@ -92,12 +91,24 @@ export class EvidenceStore {
   }
 }
 
+/**
+ * SHA-256 and size of a file, read through one reused buffer: V8 frees dead Buffers late, so a
+ * stream's fresh chunks would leave tens of MB of garbage behind a gigabyte file.
+ */
 export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fh = await fs.open(file, 'r');
   let size = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
-    hash.update(chunk as Buffer);
-    size += (chunk as Buffer).length;
+  try {
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) break;
+      hash.update(buf.subarray(0, bytesRead));
+      size += bytesRead;
+    }
+  } finally {
+    await fh.close();
   }
   return { sha256: hash.digest('hex'), size };
 }

@@ -1,7 +1,7 @@
 /**
- * A Bloom filter over message id hashes: "certainly not in the archive" lets the writer skip the
- * index probe for new messages — at millions of messages those probes are random page reads.
- * A positive only means "look it up".
+ * A Bloom filter over 52-bit keys (message id hashes; mixed time keys during a bulk load):
+ * "certainly not in the archive" lets the writer skip the index probe for new messages — at
+ * millions of messages those probes are random page reads. A positive only means "look it up".
  */
 export class IdBloom {
   private bits: Uint32Array;
@@ -12,28 +12,26 @@ export class IdBloom {
     this.bits = new Uint32Array(Math.ceil(this.m / 32));
   }
 
-  // Three positions from two independent parts of the 52-bit hash (Kirsch–Mitzenmacher). Plain
-  // float arithmetic: bitwise operators would truncate to signed 32 bits. (Called millions of
-  // times per import: no generator, no allocation.)
   add(h: number) {
-    const m = this.m;
-    const a = h % 0x100000000;
-    let b = Math.floor(h / 0x100000) % 0x100000000;
-    if (b % 2 === 0) b += 1;
-    for (let i = 0; i < 3; i++) {
-      const p = (a + i * b) % m;
-      this.bits[p >>> 5] |= 1 << (p & 31);
-    }
+    this.probe(h, true);
   }
 
   mayHave(h: number): boolean {
+    return this.probe(h, false);
+  }
+
+  // Three positions from two independent parts of the 52-bit hash (Kirsch–Mitzenmacher). Plain
+  // float arithmetic: bitwise operators would truncate to signed 32 bits. (Called millions of
+  // times per import: no generator, no allocation.)
+  private probe(h: number, set: boolean): boolean {
     const m = this.m;
     const a = h % 0x100000000;
     let b = Math.floor(h / 0x100000) % 0x100000000;
     if (b % 2 === 0) b += 1;
     for (let i = 0; i < 3; i++) {
       const p = (a + i * b) % m;
-      if (!(this.bits[p >>> 5] & (1 << (p & 31)))) return false;
+      if (set) this.bits[p >>> 5] |= 1 << (p & 31);
+      else if (!(this.bits[p >>> 5] & (1 << (p & 31)))) return false;
     }
     return true;
   }

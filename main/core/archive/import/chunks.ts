@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 
 /**
@@ -45,9 +44,3 @@ export class Joiner {
   }
 }
 
-/** SHA-256 of a file through one reused buffer. */
-export async function sha256File(path: string): Promise<string> {
-  const h = crypto.createHash('sha256');
-  for await (const chunk of fileChunks(path, 1024 * 1024)) h.update(chunk);
-  return h.digest('hex');
-}

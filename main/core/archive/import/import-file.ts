@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { ArchiveDb } from '../db.ts';
 import type { ImportFileResult, ImportProgress, LineShape, RefusedFile, Rejection } from '../types.ts';
-import { sha256File } from './chunks.ts';
+import { hashFile } from '../../evidence/store.ts';
 import { RefusedFileError, detectExport } from './detect.ts';
 import type { ImportJob } from './import-worker.ts';
 
@@ -60,7 +60,7 @@ export async function importFile(
   const size = fs.statSync(abs).size;
   let sha256 = opts.sha256;
   let resumeFileId: number | undefined;
-  if (!sha256 && db.prepare('SELECT 1 FROM files WHERE size = ? LIMIT 1').get(size)) sha256 = await sha256File(abs);
+  if (!sha256 && db.prepare('SELECT 1 FROM files WHERE size = ? LIMIT 1').get(size)) sha256 = (await hashFile(abs)).sha256;
   if (sha256) {
     const row = db.prepare('SELECT * FROM files WHERE sha256 = ?').get(sha256) as FileRow | undefined;
     if (row?.status === 'complete') return { file: resultFromRow(row, filePath, true), rejected: [] };
@@ -75,8 +75,8 @@ export async function importFile(
     workerData: job, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
   });
   if (!sha256) {
-    sha256File(abs).then(
-      (h) => worker.postMessage({ type: 'sha256', sha256: h }),
+    hashFile(abs).then(
+      (h) => worker.postMessage({ type: 'sha256', sha256: h.sha256 }),
       (err: Error) => worker.postMessage({ type: 'sha256-error', message: err.message }),
     );
   }

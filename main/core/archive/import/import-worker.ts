@@ -166,7 +166,7 @@ async function run(db: ArchiveDb) {
     normalizer.onFull = () => writeOnly(normalizer);
     const stream = job.detection.gzip
       ? fs.createReadStream(job.path, { highWaterMark: CHUNK }).pipe(zlib.createGunzip({ chunkSize: 1024 * 1024 }))
-      : fileChunks(job.path, 1024 * 1024);
+      : fileChunks(job.path, CHUNK);
     let result: { lines: number; bytes: number };
     try {
       result = job.detection.layout === 'array'

@@ -3,6 +3,7 @@ import { FLAG, type Batch, type MessageRec, type ReactionRec } from './records.t
 import { idHash } from '../id-hash.ts';
 import { IdBloom, mixKey } from './bloom.ts';
 import { dropMessageIndexes, ensureMessageIndexes } from '../schema.ts';
+import { metaTokens } from '../meta-tokens.ts';
 
 /** A bulk load holds back at most this many messages it cannot place blindly, then ends. */
 const MAX_DEFERRED = 50_000;
@@ -13,19 +14,6 @@ export interface FileCounts {
 }
 
 const fold = (s: string | null) => (s == null ? null : s.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase());
-
-export function metaTokens(userPk: number | null, channelPk: number, flags: number, versions: number): string {
-  let m = `fany c${channelPk}`;
-  if (userPk != null) m += ` u${userPk}`;
-  if (flags & FLAG.attachment) m += ' fatt';
-  if (flags & FLAG.reaction) m += ' freact';
-  if (flags & FLAG.reply) m += ' freply';
-  if (flags & FLAG.deleted) m += ' fdel';
-  if (flags & FLAG.edited || versions > 1) m += ' fedit';
-  if (flags & FLAG.pinned) m += ' fpin';
-  if (flags & FLAG.system) m += ' fsys';
-  return m;
-}
 
 /**
  * Writes normalized batches into the archive for one file. Stream ids are identity: an entity
@@ -105,12 +93,12 @@ export class ArchiveWriter {
       msgIns: p(`INSERT INTO messages (tkey, id_hash, id, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at, updated_at,
                    deleted_at, flags, reply_count, show_in_channel, content_hash, file_id, raw_off, raw_len, raw)
                  VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
-      msgGet: p(`SELECT tkey AS rowid, channel_pk, user_pk, type, text, att_text, meta, updated_at, deleted_at, flags, content_hash, versions,
+      msgGet: p(`SELECT tkey AS rowid, channel_pk, user_pk, type, text, att_text, updated_at, deleted_at, flags, content_hash, versions,
                         file_id, raw_off, raw_len, raw FROM messages WHERE id_hash = ? AND id = ?`),
       ftsUpdate: p('INSERT INTO fts_updates (tkey) VALUES (?)'),
-      msgUpd: p(`UPDATE messages SET type=?, text=?, att_text=?, meta=?, updated_at=?, deleted_at=?, flags=?, reply_count=?,
+      msgUpd: p(`UPDATE messages SET type=?, text=?, att_text=?, updated_at=?, deleted_at=?, flags=?, reply_count=?,
                  content_hash=?, versions=?, file_id=?, raw_off=?, raw_len=?, raw=? WHERE tkey=?`),
-      msgVersions: p('UPDATE messages SET versions=?, meta=?, flags = flags | 16 WHERE tkey=?'),
+      msgVersions: p('UPDATE messages SET versions=?, flags = flags | 16 WHERE tkey=?'),
       msgMinor: p('UPDATE messages SET reply_count = max(reply_count, ?) WHERE tkey = ?'),
       verHas: p('SELECT 1 FROM message_versions WHERE message_rowid = ? AND content_hash = ?'),
       verIns: p(`INSERT INTO message_versions (message_rowid, version, content_hash, type, text, updated_at, deleted_at, file_id, raw_off, raw_len, raw)
@@ -313,7 +301,7 @@ export class ArchiveWriter {
   private insert(m: MessageRec, h: number, rowid: number): boolean {
     const cpk = this.channelRef(m.cid);
     const upk = m.user_id ? this.userRef(m.user_id) : null;
-    // meta (FTS filter tokens) is derived by the indexer from channel, user, flags and versions.
+    // meta (FTS filter tokens, meta-tokens.ts) is derived by the indexer: the column stays empty.
     const r = this.s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, '',
       m.created_at, m.updated_at, m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
     if (r.changes !== 1) return false;
@@ -348,7 +336,7 @@ export class ArchiveWriter {
   private existing(m: MessageRec, h: number) {
     const s = this.s;
     const cur = s.msgGet.get(h, m.id) as {
-      rowid: number; channel_pk: number; user_pk: number | null; type: string; text: string; att_text: string | null; meta: string;
+      rowid: number; channel_pk: number; user_pk: number | null; type: string; text: string; att_text: string | null;
       updated_at: string | null; deleted_at: string | null; flags: number; content_hash: number; versions: number;
       file_id: number; raw_off: number; raw_len: number; raw: string | null;
     };
@@ -371,14 +359,13 @@ export class ArchiveWriter {
     if (incomingNewer) {
       // messages.file_id moves to this file (it holds the newest version): keep the old file as a sighting.
       if (cur.file_id !== this.fileId) s.sighting.run(cur.rowid, cur.file_id);
-      const meta = metaTokens(cur.user_pk, cur.channel_pk, m.flags | FLAG.edited, versions);
-      s.msgUpd.run(m.type, m.text, m.att_text, meta, m.updated_at, m.deleted_at, m.flags | FLAG.edited, m.reply_count, m.hash, versions,
+      s.msgUpd.run(m.type, m.text, m.att_text, m.updated_at, m.deleted_at, m.flags | FLAG.edited, m.reply_count, m.hash, versions,
         this.fileId, m.raw_off, m.raw_len, m.raw, cur.rowid);
       this.reindex(cur.rowid);
       this.attachments(cur.rowid, m, true);
     } else {
       const meta = metaTokens(cur.user_pk, cur.channel_pk, cur.flags | FLAG.edited, versions);
-      s.msgVersions.run(versions, meta, cur.rowid);
+      s.msgVersions.run(versions, cur.rowid);
       if (meta !== metaTokens(cur.user_pk, cur.channel_pk, cur.flags, cur.versions)) this.reindex(cur.rowid);
     }
   }

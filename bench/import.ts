@@ -36,7 +36,19 @@ function parsePass(file: string): { ms: number; lines: number } {
   return { ms: performance.now() - t0, lines };
 }
 
+/**
+ * Reads a file once, untimed, so every timed pass finds it in the page cache: on this VM a cold
+ * read runs at disk speed (≈ 250 MB/s, 5 s per GB) and would swamp the parse it is compared with.
+ */
+function warm(file: string) {
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
+  while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
+  fs.closeSync(fd);
+}
+
 function importRun(file: string) {
+  warm(file);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archivist-bench-import-'));
   try {
     const out = execFileSync(process.execPath, [path.join(import.meta.dirname, 'lib', 'import-child.ts'), dir, file], {
@@ -50,7 +62,9 @@ function importRun(file: string) {
 
 const sizeMb = fs.statSync(v2).size / 1e6;
 console.log(`bench:import — ${messages.toLocaleString('en')} messages, v2 file ${sizeMb.toFixed(0)} MB, ${os.availableParallelism()} cores, node ${process.version}`);
-const anchor = parsePass(v2);
+warm(v2);
+// The parse floor: the faster of two passes (noise on a shared VM only ever adds time).
+const anchor = [parsePass(v2), parsePass(v2)].sort((a, b) => a.ms - b.ms)[0];
 const r2 = importRun(v2);
 const r1 = importRun(v1);
 const f2 = r2.summary.files[0];
@@ -61,7 +75,7 @@ const rss = Math.max(r2.max_rss_mb, r1.max_rss_mb);
 const ok = { v2: ratio2 <= 1.5, rss: rss <= 300, v1: ratio1 <= 1.5, complete: f2.messages === f1.messages && f2.rejected === 0 };
 console.log(table([
   ['what', 'time', 'ratio', 'target', 'met'],
-  ['JSON.parse pass over v2 file (anchor)', fmt(anchor.ms), '1.00×', '', ''],
+  ['JSON.parse pass over v2 file (anchor, best of 2)', fmt(anchor.ms), '1.00×', '', ''],
   [`import v2 (${f2.messages} msgs, ${f2.reactions} reactions, ${f2.members} members, FTS)`, fmt(r2.took_ms), `${ratio2.toFixed(2)}× anchor`, '≤ 1.5×', ok.v2 ? 'yes' : 'NO'],
   [`import v1 (${f1.messages} msgs)`, fmt(r1.took_ms), `${ratio1.toFixed(2)}× v2`, '≤ 1.5×', ok.v1 ? 'yes' : 'NO'],
   ['peak RSS (import process, all threads)', `${rss.toFixed(0)} MB`, `v2 ${r2.max_rss_mb.toFixed(0)} / v1 ${r1.max_rss_mb.toFixed(0)}`, '≤ 300 MB', ok.rss ? 'yes' : 'NO'],

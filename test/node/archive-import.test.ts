@@ -345,6 +345,35 @@ describe('bulk load (first import into an empty archive)', () => {
     expect(peek('SELECT count(*) n FROM messages')).toEqual([{ n: 3004 }]);
   });
 
+  it('indexes in several batches (time-sorted seq ranges) and commits a bulk load in several transactions, missing nothing', async () => {
+    await archive.close();
+    process.env.ARCHIVIST_INDEX_BATCH = '700';
+    process.env.ARCHIVIST_IMPORT_COMMIT_EVERY = '900';
+    try {
+      archive = await openArchive(dataDir);
+      const { alice, bob, general, dm } = sampleConversation();
+      // Two channels, time order unlike file order: each batch's rows are sorted by time key.
+      const msgs = Array.from({ length: 2503 }, (_, i) => message(`k${i}`, i % 3 ? general.cid : dm.cid, i % 2 ? bob : alice,
+        new Date(Date.UTC(2024, 6, 2) + ((i * 7919) % 2503) * 1000).toISOString(), `batched words ${i % 5 === 0 ? 'fifth' : 'other'} ${i}`));
+      const entities: Entity[] = [{ type: 'channel', data: general }, { type: 'channel', data: dm }, ...msgs.map((m) => ({ type: 'message' as const, data: m }))];
+      const r = await archive.importFiles([writeFile(dir, 'batched.ndjson', v2Lines(entities))]);
+      expect(r.files[0]).toMatchObject({ messages: 2503, new_messages: 2503, rejected: 0 });
+      expect(peek('SELECT count(*) n FROM messages')).toEqual([{ n: 2503 }]);
+      expect((await archive.search({ query: 'batched' })).total).toBe(2503);
+      expect((await archive.search({ query: 'fifth' })).total).toBe(501);
+      expect((await archive.search({ query: `batched in:${dm.cid}` })).total).toBe(msgs.filter((m) => m.cid === dm.cid).length);
+      const oldest = await archive.search({ query: 'batched', sort: 'oldest', limit: 3 });
+      expect(oldest.hits.map((h) => h.created_at)).toEqual([...msgs].map((m) => m.created_at).sort().slice(0, 3));
+      // The index's in-memory hash holds a whole batch (fts migration 2).
+      const fts = new Database(path.join(dataDir, 'fts.db'), { readonly: true });
+      expect(fts.prepare("SELECT v FROM messages_fts_config WHERE k = 'hashsize'").pluck().get()).toBe(32 * 1024 * 1024);
+      fts.close();
+    } finally {
+      delete process.env.ARCHIVIST_INDEX_BATCH;
+      delete process.env.ARCHIVIST_IMPORT_COMMIT_EVERY;
+    }
+  });
+
   it('refuses to write beside another process that is bulk-loading (indexes missing), and loses nothing', async () => {
     const { alice, general } = sampleConversation();
     const line = (id: string, text: string) => v2Lines([{ type: 'channel', data: general },

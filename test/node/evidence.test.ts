@@ -103,6 +103,20 @@ function v2File(channels: number, perChannel: number): Buffer {
   return Buffer.from(lines.join('\n') + '\n');
 }
 
+describe('hashFile', () => {
+  it('hashes files of every size around its 4 MB read chunks exactly (reads overlap hashing)', async () => {
+    const d = await tmpdir();
+    const M = 4 * 1024 * 1024;
+    const big = Buffer.alloc(2 * M + 1);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >>> 13)) & 0xff;
+    for (const n of [0, 1, M - 1, M, M + 1, 2 * M, 2 * M + 1]) {
+      const file = path.join(d, `f${n}`);
+      await fs.writeFile(file, big.subarray(0, n));
+      expect(await hashFile(file)).toEqual({ sha256: sha(big.subarray(0, n)), size: n });
+    }
+  });
+});
+
 describe('downloadToFile', () => {
   it('streams, hashes and reports the host only', async () => {
     body = v2File(3, 200);

@@ -15,23 +15,27 @@ import { hotKey, hotMatch } from './search/compile.ts';
 import { metaTokens } from './meta-tokens.ts';
 
 const { dbPath, ftsPath } = workerData as { dbPath: string; ftsPath: string };
-const fts = openFtsDb(ftsPath, 24);
+const fts = openFtsDb(ftsPath, 12);
 const src = new Database(dbPath, { readonly: true, fileMustExist: true });
 src.pragma('busy_timeout = 10000');
 src.pragma('cache_size = -8192');
+// Each batch is sorted by time key inside SQLite (in memory: a batch's rows never sit in JS).
+src.pragma('temp_store = MEMORY');
 const port = parentPort!;
 // A reader over both files, for precomputing facets of the broadest queries.
 const both = openArchiveDb(dbPath, { cacheMb: 8, attachFts: true, ftsCacheMb: 8, mmap: false });
 const facetEngine = new SearchEngine(both);
-// Larger sorted batches mean fewer, more local FTS5 segment merges (≈ 25 MB of rows at most).
-const BATCH = 30_000;
+// Larger sorted batches mean fewer, larger FTS5 segments and far less merging (the FTS5 hash
+// holds a whole batch: see the fts migration setting hashsize). An import commits 100k at a time.
+// ARCHIVIST_INDEX_BATCH: tests make batches small to index in several.
+const BATCH = Number(process.env.ARCHIVIST_INDEX_BATCH) || 100_000;
 
 const s = {
   state: fts.prepare('SELECT v FROM indexer_state WHERE k = ?').pluck(),
   setState: fts.prepare('UPDATE indexer_state SET v = ? WHERE k = ?'),
   ins: fts.prepare('INSERT INTO messages_fts (rowid, body, meta) VALUES (?,?,?)'),
   del: fts.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
-  newRows: src.prepare('SELECT seq, tkey, text, att_text, channel_pk, user_pk, flags, versions FROM messages WHERE seq > ? ORDER BY seq LIMIT ?'),
+  newRows: src.prepare('SELECT tkey, text, att_text, channel_pk, user_pk, flags, versions FROM messages WHERE seq > ? AND seq <= ? ORDER BY tkey'),
   updates: src.prepare('SELECT id, tkey FROM fts_updates WHERE id > ? ORDER BY id LIMIT ?'),
   current: src.prepare('SELECT seq, text, att_text, channel_pk, user_pk, flags, versions FROM messages WHERE tkey = ?'),
   maxSeq: src.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)").pluck(),
@@ -47,15 +51,19 @@ const metaOf = (r: Row) => metaTokens(r.user_pk, r.channel_pk, r.flags, r.versio
 /** One bounded step; returns how much work it did. */
 function step(): number {
   const seq = s.state.get('seq') as number;
-  const rows = s.newRows.all(seq, BATCH) as Row[];
-  if (rows.length) {
-    const last = rows[rows.length - 1].seq;
-    rows.sort((a, b) => a.tkey - b.tkey);
+  // Every seq up to the committed maximum is committed (one writer at a time), so the range
+  // (seq, last] read afterwards is complete.
+  const last = Math.min(seq + BATCH, s.maxSeq.get() as number);
+  if (last > seq) {
+    let n = 0;
     fts.transaction(() => {
-      for (const r of rows) s.ins.run(r.tkey, bodyOf(r), metaOf(r));
+      for (const r of s.newRows.iterate(seq, last) as IterableIterator<Row>) {
+        s.ins.run(r.tkey, bodyOf(r), metaOf(r));
+        n++;
+      }
       s.setState.run(last, 'seq');
     })();
-    return rows.length;
+    return Math.max(n, 1);
   }
   const upd = s.state.get('upd') as number;
   const ups = s.updates.all(upd, 10_000) as { id: number; tkey: number }[];

@@ -5,11 +5,13 @@
  */
 export class IdBloom {
   private bits: Uint32Array;
-  private m: number;
+  private blockMask: number;
 
   constructor(expected: number) {
-    this.m = Math.min(2 ** 31, Math.max(1 << 20, Math.ceil(expected * 12)));
-    this.bits = new Uint32Array(Math.ceil(this.m / 32));
+    // ≈ 12 bits per key in 512-bit blocks (a power of two of them).
+    const blocks = Math.min(2 ** 22, Math.max(2 ** 11, 2 ** Math.ceil(Math.log2(Math.max(1, expected) * 12 / 512))));
+    this.blockMask = blocks - 1;
+    this.bits = new Uint32Array(blocks * 16);
   }
 
   add(h: number) {
@@ -20,20 +22,26 @@ export class IdBloom {
     return this.probe(h, false);
   }
 
-  // Three positions from two independent parts of the 52-bit hash (Kirsch–Mitzenmacher). Plain
-  // float arithmetic: bitwise operators would truncate to signed 32 bits. (Called millions of
-  // times per import: no generator, no allocation.)
+  // Blocked filter: the low 32 bits of the 52-bit hash pick a 64-byte block, three bits inside it
+  // come from the rest — one cache miss per probe instead of three (at millions of messages the
+  // filters are far larger than the CPU caches). `>>> 0` is exact for integers below 2^53.
+  // (Called millions of times per import: no loop, no allocation.)
   private probe(h: number, set: boolean): boolean {
-    const m = this.m;
-    const a = h % 0x100000000;
-    let b = Math.floor(h / 0x100000) % 0x100000000;
-    if (b % 2 === 0) b += 1;
-    for (let i = 0; i < 3; i++) {
-      const p = (a + i * b) % m;
-      if (set) this.bits[p >>> 5] |= 1 << (p & 31);
-      else if (!(this.bits[p >>> 5] & (1 << (p & 31)))) return false;
+    const lo = h >>> 0;
+    // The top bits of a product depend on every bit below them: positions independent of the block.
+    const x = Math.imul(lo ^ ((h / 0x100000000) >>> 0), 0x9e3779b1);
+    const base = (lo & this.blockMask) << 4;
+    const p1 = x >>> 23, p2 = (x >>> 14) & 511, p3 = (x >>> 5) & 511;
+    const w = this.bits;
+    if (set) {
+      w[base + (p1 >>> 5)] |= 1 << (p1 & 31);
+      w[base + (p2 >>> 5)] |= 1 << (p2 & 31);
+      w[base + (p3 >>> 5)] |= 1 << (p3 & 31);
+      return true;
     }
-    return true;
+    return (w[base + (p1 >>> 5)] & (1 << (p1 & 31))) !== 0
+      && (w[base + (p2 >>> 5)] & (1 << (p2 & 31))) !== 0
+      && (w[base + (p3 >>> 5)] & (1 << (p3 & 31))) !== 0;
   }
 }
 

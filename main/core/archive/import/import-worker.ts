@@ -1,9 +1,10 @@
 /**
  * The import thread for one file: reads it (gunzip when needed), parses and normalizes entities
  * and writes them into archive.db through its own connection, in large transactions. Parsing and
- * writing share this thread on purpose: handing millions of records to another thread costs more
- * (structured clone on both sides) than it saves; the second core indexes (indexer thread) and
- * hashes (archive worker) meanwhile.
+ * writing share this thread on purpose: handing records to another thread costs ≈ 3 µs each
+ * (structured clone on both sides), and the second core is already half busy indexing (indexer
+ * thread), hashing (archive worker) and copying the evidence. A separate parse thread was built
+ * and measured slower on a 2-core machine (docs/NOTES.md).
  *
  * The file's SHA-256 may arrive while the import runs (the archive worker hashes in parallel when
  * no archived file has this size, so the file cannot be a re-import): the file row carries a
@@ -12,15 +13,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import nodePath from 'node:path';
-import zlib from 'node:zlib';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openImportDb, type ArchiveDb } from '../db.ts';
 import type { Detection } from './detect.ts';
-import { fileChunks } from './chunks.ts';
-import { Normalizer } from './normalize.ts';
-import { readLines } from './read-lines.ts';
-import { readUserDocument } from './read-user-document.ts';
-import { readV1 } from './read-v1.ts';
+import { parseFile } from './parse-file.ts';
+import type { Batch } from './records.ts';
 import { ArchiveWriter } from './writer.ts';
 
 export interface ImportJob {
@@ -38,12 +35,10 @@ export interface ImportJob {
 
 const job = workerData as ImportJob;
 const port = parentPort!;
-const CHUNK = 1024 * 1024;
 // Several batches share one transaction: fewer, larger commits. A crash loses at most the open
 // transaction, and the re-import redoes it (idempotent).
 // ARCHIVIST_IMPORT_COMMIT_EVERY: tests make transactions small to kill an import between commits.
 const COMMIT_EVERY = Number(process.env.ARCHIVIST_IMPORT_COMMIT_EVERY) || 100_000;
-const BATCH = 256;
 
 let shaResolve: (sha: string) => void = () => undefined;
 let shaReject: (err: Error) => void = () => undefined;
@@ -65,10 +60,12 @@ port.on('message', (m: { type: string; sha256?: string; message?: string }) => {
  */
 async function keepEvidence(): Promise<string> {
   const src = nodePath.resolve(job.path);
-  if (job.sha256) {
-    const target = nodePath.join(job.evidenceDir, job.sha256);
-    if (src === target || fs.existsSync(target)) return target;
-  }
+  // Copy once the hash is known: the hash (archive worker) and the parser read the file while the
+  // first transaction waits for the hash, and a copy reading and writing the same gigabyte then
+  // would hold them all up. The copy has the rest of the import to finish.
+  const sha = await sha256;
+  const existing = nodePath.join(job.evidenceDir, sha);
+  if (src === existing || fs.existsSync(existing)) return existing;
   fs.mkdirSync(job.evidenceDir, { recursive: true });
   const tmp = nodePath.join(job.evidenceDir, `.partial-${crypto.randomUUID()}`);
   try {
@@ -77,10 +74,9 @@ async function keepEvidence(): Promise<string> {
     await fh.sync();
     await fh.close();
     await fs.promises.chmod(tmp, 0o444);
-    const target = nodePath.join(job.evidenceDir, await sha256);
-    if (fs.existsSync(target)) await fs.promises.rm(tmp, { force: true });
-    else await fs.promises.rename(tmp, target);
-    return target;
+    if (fs.existsSync(existing)) await fs.promises.rm(tmp, { force: true });
+    else await fs.promises.rename(tmp, existing);
+    return existing;
   } catch (err) {
     await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
     throw err;
@@ -120,13 +116,7 @@ async function run(db: ArchiveDb) {
   let writeMs = 0;
   let commitMs = 0;
   let sinceCommit = 0;
-  const commit = async () => {
-    if (!open) return;
-    if (!shaInRow) {
-      // Another process importing the same file meanwhile makes this fail (unique): nothing is kept.
-      db.prepare('UPDATE files SET sha256 = ? WHERE id = ?').run(await sha256, fileId);
-      shaInRow = true;
-    }
+  const commitNow = () => {
     const t0 = performance.now();
     writer.flushStaged();
     db.exec('COMMIT');
@@ -135,61 +125,57 @@ async function run(db: ArchiveDb) {
     sinceCommit = 0;
     port.postMessage({ type: 'committed' });
   };
-  const writeOnly = (n: Normalizer) => {
-    const b = n.take();
+  // The first commit waits for the hash; writes made meanwhile join it.
+  let waitingForHash: Promise<void> | null = null;
+  const commit = (): Promise<void> | undefined => {
+    if (!open) return undefined;
+    if (shaInRow) {
+      commitNow();
+      return undefined;
+    }
+    waitingForHash ??= sha256.then((sha) => {
+      // Another process importing the same file meanwhile makes this fail (unique): nothing is kept.
+      db.prepare('UPDATE files SET sha256 = ? WHERE id = ?').run(sha, fileId);
+      shaInRow = true;
+      commitNow();
+    });
+    return waitingForHash;
+  };
+  const write = (b: Batch): Promise<void> | undefined => {
     const t0 = performance.now();
     begin();
     writer.write(b);
     writeMs += performance.now() - t0;
     sinceCommit += b.messages.length + b.reactions.length + b.members.length + 1;
-  };
-  const write = (n: Normalizer): Promise<void> | undefined => {
-    writeOnly(n);
     return sinceCommit >= COMMIT_EVERY ? commit() : undefined;
   };
 
   {
     let lastProgress = 0;
-    const normalizer: Normalizer = new Normalizer((bytes, lines) => {
+    const result = await parseFile({ path: job.path, detection: job.detection }, (b) => {
       const now = Date.now();
-      const elapsed = (now - started) / 1000;
-      if (now - lastProgress >= 100 || bytes >= size) {
+      if (now - lastProgress >= 100) {
         lastProgress = now;
+        const elapsed = (now - started) / 1000;
         port.postMessage({
-          type: 'progress', bytes, total_bytes: size, lines, messages: writer.counts.messages + normalizer.batch.messages.length,
-          bytes_per_second: elapsed > 0 ? Math.round(bytes / elapsed) : 0,
+          type: 'progress', bytes: b.bytes, total_bytes: size, lines: b.lines, messages: writer.counts.messages,
+          bytes_per_second: elapsed > 0 ? Math.round(b.bytes / elapsed) : 0,
         });
       }
-      return write(normalizer);
+      return write(b);
     });
-    normalizer.flushAt = BATCH;
-    normalizer.onFull = () => writeOnly(normalizer);
-    const stream = job.detection.gzip
-      ? fs.createReadStream(job.path, { highWaterMark: CHUNK }).pipe(zlib.createGunzip({ chunkSize: 1024 * 1024 }))
-      : fileChunks(job.path, CHUNK);
-    let result: { lines: number; bytes: number };
-    try {
-      result = job.detection.layout === 'array'
-        ? await readV1(stream, normalizer)
-        : job.detection.layout === 'user-document'
-          ? await readUserDocument(stream, normalizer)
-          : await readLines(stream, normalizer);
-    } catch (err) {
-      const e = err as NodeJS.ErrnoException;
-      // A gzip stream cut short: keep what was read, report the truncation as a rejection.
-      if (job.detection.gzip && (e.code === 'Z_BUF_ERROR' || e.code === 'Z_DATA_ERROR' || /unexpected end/i.test(e.message))) {
-        normalizer.reject(normalizer.counts.lines + 1, normalizer.counts.bytes, `truncated or corrupt gzip data: ${e.message}`, '');
-        result = { lines: normalizer.counts.lines, bytes: normalizer.counts.bytes };
-      } else throw err;
-    }
-    normalizer.counts.lines = result.lines;
-    normalizer.counts.bytes = result.bytes;
-    await write(normalizer);
+    port.postMessage({
+      type: 'progress', bytes: result.bytes, total_bytes: size, lines: result.lines, messages: writer.counts.messages,
+      bytes_per_second: Math.round(result.bytes / Math.max(0.001, (Date.now() - started) / 1000)),
+    });
+    // Commit what was parsed before a bulk load's index build, so the indexer indexes the last
+    // batch on the other core meanwhile (the earlier commits of a bulk load have no indexes either).
+    if (writer.bulkLoading) await commit();
     begin();
     const tf = performance.now();
     writer.finish(); // ends a bulk load: builds the message indexes, places deferred messages
     writeMs += performance.now() - tf;
-    const shapes = [...normalizer.shapes];
+    const shapes = result.shapes;
     const shape = job.detection.layout === 'lines' ? (shapes.length === 1 ? shapes[0] : 'mixed') : 'document';
     const sha = await sha256.catch((err: Error) => {
       throw new Error(`the file could not be hashed: ${err.message}`);

@@ -8,6 +8,13 @@ import { metaTokens } from '../meta-tokens.ts';
 /** A bulk load holds back at most this many messages it cannot place blindly, then ends. */
 const MAX_DEFERRED = 50_000;
 
+const MSG_COLS = `tkey, id_hash, id, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at, updated_at,
+  deleted_at, flags, reply_count, show_in_channel, content_hash, file_id, raw_off, raw_len, raw`;
+const MSG_ROW = '(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)';
+const MSG_PARAMS = 21;
+/** A bulk load appends messages this many per statement (a quarter less insert time than one by one). */
+const APPEND_ROWS = 8;
+
 export interface FileCounts {
   messages: number; new_messages: number; new_versions: number; channels: number; users: number;
   members: number; reactions: number; attachments: number; reads: number; rejected: number; others: number;
@@ -45,6 +52,8 @@ export class ArchiveWriter {
   private deferred: MessageRec[] = [];
   private staged: { reaction: Database.Statement; attachment: Database.Statement } | null = null;
   private bulkStats = { bulk: false, deferred: 0, index_ms: 0 };
+  /** Parameters of blindly appended messages not yet inserted (bulk load; < APPEND_ROWS rows). */
+  private appendArgs: unknown[] = [];
 
   constructor(db: Database.Database, fileId: number, expectedNew = 0) {
     this.db = db;
@@ -90,9 +99,8 @@ export class ArchiveWriter {
                        ON CONFLICT (channel_pk, user_pk) DO UPDATE SET role=excluded.role, channel_role=excluded.channel_role,
                          created_at=excluded.created_at, updated_at=excluded.updated_at, deleted_at=excluded.deleted_at, raw=excluded.raw
                        WHERE excluded.updated_at IS NULL OR members.updated_at IS NULL OR excluded.updated_at >= members.updated_at`),
-      msgIns: p(`INSERT INTO messages (tkey, id_hash, id, channel_pk, user_pk, parent_id, type, text, att_text, meta, created_at, updated_at,
-                   deleted_at, flags, reply_count, show_in_channel, content_hash, file_id, raw_off, raw_len, raw)
-                 VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`),
+      msgIns: p(`INSERT INTO messages (${MSG_COLS}) VALUES ${MSG_ROW} ON CONFLICT DO NOTHING`),
+      msgAppend: p(`INSERT INTO messages (${MSG_COLS}) VALUES ${Array(APPEND_ROWS).fill(MSG_ROW).join(',')}`),
       msgGet: p(`SELECT tkey AS rowid, channel_pk, user_pk, type, text, att_text, updated_at, deleted_at, flags, content_hash, versions,
                         file_id, raw_off, raw_len, raw FROM messages WHERE id_hash = ? AND id = ?`),
       ftsUpdate: p('INSERT INTO fts_updates (tkey) VALUES (?)'),
@@ -243,6 +251,7 @@ export class ArchiveWriter {
   finish() {
     if (!this.bulk) return;
     this.bulk = false;
+    this.flushAppends();
     const t0 = performance.now();
     // The sorter holds up to a page cache's worth of keys in memory before spilling to a
     // temporary file: build with a small one (peak RSS), then restore.
@@ -264,6 +273,7 @@ export class ArchiveWriter {
    * commit: what is committed must be complete (temporary tables die with a killed process).
    */
   flushStaged() {
+    this.flushAppends();
     if (!this.staged) return;
     this.db.exec(`INSERT INTO attachments SELECT * FROM bulk_attachments WHERE true ORDER BY message_rowid, idx
                     ON CONFLICT (message_rowid, idx) DO NOTHING;
@@ -273,6 +283,10 @@ export class ArchiveWriter {
                       file_id=excluded.file_id, raw_off=excluded.raw_off, raw_len=excluded.raw_len, raw=excluded.raw
                     WHERE excluded.updated_at IS NOT NULL AND (reactions.updated_at IS NULL OR excluded.updated_at > reactions.updated_at);
                   DELETE FROM bulk_reactions; DELETE FROM bulk_attachments;`);
+  }
+
+  get bulkLoading() {
+    return this.bulk;
   }
 
   bulkInfo() {
@@ -292,19 +306,36 @@ export class ArchiveWriter {
       }
       this.bloom.add(h);
       this.tkeyBloom!.add(tk);
-      this.insert(m, h, m.created_us * 2);
+      this.insert(m, h, m.created_us * 2, true);
       return;
     }
     this.place(m);
   }
 
-  private insert(m: MessageRec, h: number, rowid: number): boolean {
+  private flushAppends() {
+    const a = this.appendArgs;
+    for (let i = 0; i < a.length; i += MSG_PARAMS) this.s.msgIns.run(a.slice(i, i + MSG_PARAMS));
+    a.length = 0;
+  }
+
+  private insert(m: MessageRec, h: number, rowid: number, blind = false): boolean {
     const cpk = this.channelRef(m.cid);
     const upk = m.user_id ? this.userRef(m.user_id) : null;
     // meta (FTS filter tokens, meta-tokens.ts) is derived by the indexer: the column stays empty.
-    const r = this.s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, '',
-      m.created_at, m.updated_at, m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
-    if (r.changes !== 1) return false;
+    if (blind) {
+      // Proven new (bulk load, no indexes to conflict with): appended several rows per statement.
+      const a = this.appendArgs;
+      a.push(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, '',
+        m.created_at, m.updated_at, m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
+      if (a.length === MSG_PARAMS * APPEND_ROWS) {
+        this.s.msgAppend.run(a);
+        a.length = 0;
+      }
+    } else {
+      const r = this.s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, '',
+        m.created_at, m.updated_at, m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
+      if (r.changes !== 1) return false;
+    }
     this.counts.new_messages++;
     this.attachments(rowid, m, false);
     if (m.reactions) for (const x of m.reactions) this.reaction(x);

@@ -198,6 +198,22 @@ describe('identity, history and provenance', () => {
     const files = await archive.evidence();
     expect(files.map((f) => f.sha256)).toEqual(r.files.map((f) => f.sha256));
   });
+
+  it('removes unfinished evidence copies a killed import left behind, never one still being written', async () => {
+    const evidenceDir = path.join(dataDir, 'evidence');
+    fs.mkdirSync(evidenceDir, { recursive: true });
+    const stale = path.join(evidenceDir, '.partial-left-by-a-kill');
+    const fresh = path.join(evidenceDir, '.partial-being-written');
+    fs.writeFileSync(stale, 'half a file');
+    fs.writeFileSync(fresh, 'a copy in progress');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600_000);
+    fs.utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    const { entities } = sampleConversation();
+    const r = await archive.importFiles([writeFile(dir, 'after-kill.ndjson', v2Lines(entities))]);
+    expect(fs.existsSync(stale)).toBe(false);
+    expect(fs.existsSync(fresh)).toBe(true);
+    expect(fs.readdirSync(evidenceDir).sort()).toEqual(['.partial-being-written', r.files[0].sha256]);
+  });
 });
 
 describe('bad input', () => {

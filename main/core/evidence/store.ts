@@ -92,12 +92,12 @@ export class EvidenceStore {
 }
 
 /**
- * SHA-256 and size of a file, read through one reused buffer: V8 frees dead Buffers late, so a
+ * SHA-256 and size of a file, read through two reused buffers: V8 frees dead Buffers late, so a
  * stream's fresh chunks would leave tens of MB of garbage behind a gigabyte file.
  */
 export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
-  // Two 4 MB buffers: the next read runs in the thread pool while this chunk is hashed. (Each
+  // 4 MB reads: the next one runs in the thread pool while this chunk is hashed. (Each
   // asynchronous read is a thread-pool round trip — ≈ 2 ms on a slow-waking VM — so few and
   // large reads, overlapped with hashing: 1 MB reads one after another took 6 s per GB here.)
   const CHUNK = 4 << 20;

@@ -54,6 +54,22 @@ port.on('message', (m: { type: string; sha256?: string; message?: string }) => {
   else if (m.type === 'sha256-error') shaReject(new Error(m.message));
 });
 
+/** A copy being written is touched continuously; one untouched for an hour was left by a killed import. */
+const STALE_PARTIAL_MS = 60 * 60 * 1000;
+
+/** Removes evidence copies that killed imports left unfinished (`.partial-*`, never a kept file). */
+export function removeStalePartials(dir: string, now = Date.now()) {
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith('.partial-')) continue;
+    const file = nodePath.join(dir, name);
+    try {
+      if (now - fs.statSync(file).mtimeMs > STALE_PARTIAL_MS) fs.rmSync(file, { force: true });
+    } catch {
+      /* gone meanwhile (another import finished or removed it) */
+    }
+  }
+}
+
 /**
  * Keeps the file as evidence: an immutable copy named by its SHA-256 (kernel copy, reflink where
  * the filesystem can), made while the file is parsed. Files already in the store are left alone.
@@ -67,6 +83,7 @@ async function keepEvidence(): Promise<string> {
   const existing = nodePath.join(job.evidenceDir, sha);
   if (src === existing || fs.existsSync(existing)) return existing;
   fs.mkdirSync(job.evidenceDir, { recursive: true });
+  removeStalePartials(job.evidenceDir);
   const tmp = nodePath.join(job.evidenceDir, `.partial-${crypto.randomUUID()}`);
   try {
     await fs.promises.copyFile(src, tmp, fs.constants.COPYFILE_FICLONE);

@@ -7,6 +7,7 @@ import { createAppStore } from '../../renderer/src/store/index.ts';
 import { StoreProvider } from '../../renderer/src/store/context.tsx';
 import { fakeApi, hit, message, type FakeApi } from './fake-api.ts';
 import type { Route } from '../../renderer/src/lib/route.ts';
+import type { Settings } from '../../preload/contract.ts';
 
 beforeAll(() => {
   // jsdom has no layout: give every element a viewport-sized box so the virtualizers render rows.
@@ -55,10 +56,10 @@ describe('shell', () => {
 });
 
 describe('settings screen', () => {
-  const desktop = () => ({ version: '0.1.0', host: 'electron', platform: 'linux-x64', data_dir: '/data', sandbox_available: false, features: [] });
+  const desktop = () => ({ version: '0.1.0', host: 'electron' as const, platform: 'linux-x64', data_dir: '/data', sandbox_available: false, features: [] });
 
   it('toggles start at login through settings.update in the desktop app', async () => {
-    let saved = { data_dir: '/data', time_zone: 'UTC', theme: 'light', start_at_login: false };
+    let saved: Settings = { data_dir: '/data', time_zone: 'UTC', theme: 'light', start_at_login: false };
     const api = fakeApi({
       'app.info': desktop,
       'settings.get': () => saved,
@@ -153,7 +154,7 @@ describe('conversation screen', () => {
       message(31, { attachments: [{ type: 'file', title: 'deal.pdf', url: 'https://cdn.example/deal.pdf', mime_type: 'application/pdf', file_size: 2048 }] }),
     ];
     const api = fakeApi({
-      'archive.context': () => ({ cid: 'team:general', channel_name: 'General', anchor: 'm2', messages, has_more_before: false, has_more_after: false }),
+      'archive.context': () => ({ cid: 'team:general', channel_name: 'General', channel_label: 'General', anchor: 'm2', messages, has_more_before: false, has_more_after: false }),
       'archive.thread': () => ({ parent: messages[0], replies: [message(5, { parent_id: 'm1', text: 'a reply' })] }),
       'archive.versions': () => [
         { version: 1, text: 'the first wording', updated_at: '2024-01-01T01:00:00Z', deleted: false },
@@ -236,7 +237,7 @@ describe('jobs, collect and profiles screens', () => {
     });
     const api = fakeApi({
       'profiles.list': () => [{ id: 'p1', name: 'Sandbox', api_key: 'k', base_url: 'http://x', sandbox: true, created_at: '', updated_at: '', last_connected_at: null, has_secret: false }],
-      'stream.channels': (q) => page(q.offset),
+      'stream.channels': (q) => page(q.offset ?? 0),
       'collections.create': (r) => ({
         id: 'c9', kind: 'channels', profile_id: 'p1', label: null, request: r, state: 'running', summary: null, error: null,
         totals: { jobs: 2, by_state: { queued: 2 }, targets: 31, bytes_downloaded: 0, lines_imported: 0, messages_imported: 0, rejected_lines: 0 },

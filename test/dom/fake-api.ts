@@ -2,9 +2,13 @@
  * An in-memory implementation of the contract for renderer tests: each test builds a fresh one
  * (and a fresh store) and scripts the answers it needs. Calls are recorded.
  */
-import type { AppEvent, ArchivistApi, MessageView, OperationName, Outcome, SearchHit } from '../../preload/contract.ts';
+import type {
+  AppEvent, ArchivistApi, MessageView, OperationInput, OperationName, OperationResult, Outcome, SearchHit,
+} from '../../preload/contract.ts';
 
 type Handler = (input: any) => unknown | Promise<unknown>;
+/** Scripted answers, typed against the contract: a fixture missing a field fails to compile. */
+export type Handlers = { [K in OperationName]?: (input: OperationInput<K>) => OperationResult<K> | Promise<OperationResult<K>> };
 
 export interface FakeApi extends ArchivistApi {
   calls: { op: OperationName; input: any }[];
@@ -12,7 +16,7 @@ export interface FakeApi extends ArchivistApi {
   emit(event: AppEvent): void;
 }
 
-export function fakeApi(handlers: Partial<Record<OperationName, Handler>> = {}): FakeApi {
+export function fakeApi(handlers: Handlers = {}): FakeApi {
   const table = new Map<OperationName, Handler>(Object.entries(defaults()) as [OperationName, Handler][]);
   for (const [k, v] of Object.entries(handlers)) table.set(k as OperationName, v as Handler);
   const listeners = new Set<(e: AppEvent) => void>();
@@ -87,6 +91,7 @@ export function hit(i: number, over: Partial<SearchHit> = {}): SearchHit {
     message_id: `m${i}`,
     cid: 'team:general',
     channel_name: 'General',
+    channel_label: 'General',
     user_id: 'alice',
     user_name: 'Alice Martin',
     created_at: new Date(Date.UTC(2024, 0, 1) + i * 3_600_000).toISOString(),

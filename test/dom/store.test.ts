@@ -26,7 +26,7 @@ describe('app slice', () => {
   it('starting the sandbox selects its profile and goes to Collect', async () => {
     const api = fakeApi({
       'workspace.startSandbox': () => ({ profile_id: 'sbx', base_url: 'http://127.0.0.1:1', channels: 12, users: 40, messages: 5000 }),
-      'profiles.list': () => [{ id: 'sbx', name: 'Sandbox', sandbox: true }],
+      'profiles.list': () => [{ id: 'sbx', name: 'Sandbox', api_key: 'k', base_url: 'http://127.0.0.1:1', sandbox: true, created_at: '', updated_at: '', last_connected_at: null, has_secret: true }],
     });
     const store = createAppStore(api);
     await store.getState().startSandbox();
@@ -112,7 +112,7 @@ describe('search slice', () => {
   it('completes from: and in: from the archive', async () => {
     const api = fakeApi({
       'archive.users': (q) => [{ id: 'alice', name: 'Alice Martin', role: 'admin' }].filter((u) => u.id.startsWith(q.query ?? '')),
-      'archive.channels': () => [{ cid: 'team:deal room', name: 'Deal room', messages: 10, type: 'team', members: 2, first_message_at: null, last_message_at: null, deleted: false }],
+      'archive.channels': () => [{ cid: 'team:deal room', name: 'Deal room', label: 'Deal room', messages: 10, type: 'team', members: 2, first_message_at: null, last_message_at: null, deleted: false }],
     });
     const store = createAppStore(api);
     await store.getState().suggest('contract from:al', 16);
@@ -133,7 +133,7 @@ describe('search slice', () => {
 describe('conversation slice', () => {
   it('opens a message in its context and keeps the anchor', async () => {
     const api = fakeApi({
-      'archive.context': (q) => ({ cid: 'team:general', channel_name: 'General', anchor: q.message_id, messages: [message(1), message(2), message(3)], has_more_before: true, has_more_after: false }),
+      'archive.context': (q) => ({ cid: 'team:general', channel_name: 'General', channel_label: 'General', anchor: q.message_id, messages: [message(1), message(2), message(3)], has_more_before: true, has_more_after: false }),
     });
     const store = createAppStore(api);
     await store.getState().openMessage('m2');
@@ -146,7 +146,7 @@ describe('conversation slice', () => {
 
   it('opens the thread when the linked message is a reply', async () => {
     const api = fakeApi({
-      'archive.context': () => ({ cid: 'team:general', channel_name: 'General', anchor: 'r1', messages: [message(1), message(9, { message_id: 'r1', parent_id: 'm1' })], has_more_before: false, has_more_after: false }),
+      'archive.context': () => ({ cid: 'team:general', channel_name: 'General', channel_label: 'General', anchor: 'r1', messages: [message(1), message(9, { message_id: 'r1', parent_id: 'm1' })], has_more_before: false, has_more_after: false }),
       'archive.thread': (q) => ({ parent: message(1), replies: [message(9, { message_id: 'r1', parent_id: 'm1' })], asked: q.message_id }),
     });
     const store = createAppStore(api);

@@ -188,7 +188,33 @@ describe('results', () => {
 
   it('hits carry channel, user and time', async () => {
     const [h] = (await archive.search({ query: 'kickoff' })).hits;
-    expect(h).toMatchObject({ message_id: 'm1', cid: 'messaging:general', channel_name: 'General', user_id: 'alice', user_name: 'Alice Café', created_at: '2024-03-01T09:00:00.123456Z', type: 'regular', parent_id: null });
+    expect(h).toMatchObject({ message_id: 'm1', cid: 'messaging:general', channel_name: 'General', channel_label: 'General', user_id: 'alice', user_name: 'Alice Café', created_at: '2024-03-01T09:00:00.123456Z', type: 'regular', parent_id: null });
+  });
+
+  it('labels a direct-message channel (no name) by its members, keeping the exported name empty', async () => {
+    const [h] = (await archive.search({ query: '"budget numbers for Q2"' })).hits;
+    expect(h).toMatchObject({ message_id: 'm6', cid: 'messaging:!members-alice-bob', channel_name: null, channel_label: 'Alice Café, Bob Smith' });
+    const ctx = await archive.context({ message_id: h.message_id, before: 0, after: 0 });
+    expect(ctx).toMatchObject({ channel_name: null, channel_label: 'Alice Café, Bob Smith' });
+    const channels = await archive.channels({});
+    expect(channels.find((c) => c.cid === h.cid)).toMatchObject({ name: null, label: 'Alice Café, Bob Smith' });
+    expect(channels.find((c) => c.cid === 'messaging:general')).toMatchObject({ name: 'General', label: 'General' });
+    // Without a member list (e.g. a user export), the authors of its latest messages.
+    const other = tmpDir();
+    const solo = await openArchive(path.join(other, 'data'));
+    try {
+      const { alice, bob } = sampleConversation();
+      const cid = 'messaging:!members-from-a-user-export';
+      await solo.importFiles([writeFile(other, 'u.ndjson', v2Lines([{ type: 'channel', data: channel(cid, null) },
+        { type: 'message', data: message('x1', cid, bob, '2024-05-01T10:00:00Z', 'hello there') },
+        { type: 'message', data: message('x2', cid, alice, '2024-05-01T10:01:00Z', 'hello back') }]))]);
+      expect((await solo.channels({})).find((c) => c.cid === cid)).toMatchObject({ name: null, members: 0, label: 'Alice Café, Bob Smith' });
+    } finally {
+      await solo.close();
+      fs.rmSync(other, { recursive: true, force: true });
+    }
+    const facets = (await archive.search({ query: '"budget numbers for Q2" OR kickoff', facets: true })).facets!;
+    expect(facets.channels.map((f) => f.label).sort()).toEqual(['Alice Café, Bob Smith', 'General']);
   });
 });
 

@@ -3,6 +3,7 @@ import zlib from 'node:zlib';
 import { ftsPathFor, type ArchiveDb } from './db.ts';
 import { FLAG } from './import/records.ts';
 import { idHash } from './id-hash.ts';
+import { channelLabelSql } from './channel-label.ts';
 import type {
   ArchiveStats, ChannelPage, ChannelPageRequest, ChannelSummary, ContextRequest, ContextResult, EvidenceFileView,
   MessageVersionView, MessageView, ThreadResult,
@@ -69,8 +70,11 @@ export class Reader {
 
   private anchor(messageId: string) {
     const a = this.db.prepare(
-      `SELECT m.tkey AS rowid, m.channel_pk, m.parent_id, m.show_in_channel, c.cid, c.name FROM messages m JOIN channels c ON c.pk = m.channel_pk WHERE m.id_hash = ? AND m.id = ?`,
-    ).get(idHash(messageId), messageId) as { rowid: number; channel_pk: number; parent_id: string | null; show_in_channel: number; cid: string; name: string | null } | undefined;
+      `SELECT m.tkey AS rowid, m.channel_pk, m.parent_id, m.show_in_channel, c.cid, c.name, ${channelLabelSql('c')} AS label
+       FROM messages m JOIN channels c ON c.pk = m.channel_pk WHERE m.id_hash = ? AND m.id = ?`,
+    ).get(idHash(messageId), messageId) as {
+      rowid: number; channel_pk: number; parent_id: string | null; show_in_channel: number; cid: string; name: string | null; label: string;
+    } | undefined;
     if (!a) throw new NotFoundError(`Message ${messageId} is not in the archive.`);
     return a;
   }
@@ -88,7 +92,7 @@ export class Reader {
       .all(key, a.rowid, after + 1).map((r: any) => r.rowid as number);
     const ids = [...older.slice(0, before).reverse(), a.rowid, ...newer.slice(0, after)];
     return {
-      cid: a.cid, channel_name: a.name, anchor: req.message_id, messages: this.views(ids),
+      cid: a.cid, channel_name: a.name, channel_label: a.label, anchor: req.message_id, messages: this.views(ids),
       has_more_before: older.length > before, has_more_after: newer.length > after,
     };
   }
@@ -178,7 +182,7 @@ export class Reader {
     const offset = clamp(opts.offset, 0, 1e9);
     const q = opts.query ? `%${opts.query.toLowerCase().replace(/[\\%_]/g, (c) => '\\' + c)}%` : null;
     const rows = this.db.prepare(
-      `SELECT c.pk, c.cid, c.type, c.name, c.deleted_at,
+      `SELECT c.pk, c.cid, c.type, c.name, ${channelLabelSql('c')} AS label, c.deleted_at,
               (SELECT count(*) FROM messages m WHERE m.channel_pk = c.pk) AS messages,
               (SELECT count(*) FROM members x WHERE x.channel_pk = c.pk) AS members,
               (SELECT min(tkey) FROM messages m WHERE m.channel_pk = c.pk) AS first_row,
@@ -188,7 +192,7 @@ export class Reader {
     ).all({ q, limit, offset }) as any[];
     const iso = (r: number | null) => (r == null ? null : new Date(Math.floor(r / 2000)).toISOString());
     return rows.map((r) => ({
-      cid: r.cid, type: r.type, name: r.name, messages: r.messages, members: r.members,
+      cid: r.cid, type: r.type, name: r.name, label: r.label, messages: r.messages, members: r.members,
       first_message_at: iso(r.first_row), last_message_at: iso(r.last_row), deleted: !!r.deleted_at,
     }));
   }

@@ -72,6 +72,8 @@ export interface SearchHit {
   message_id: string;
   cid: string;
   channel_name: string | null;
+  /** How to show the channel: its name, else its members' names (direct messages), else its cid. */
+  channel_label: string;
   user_id: string | null;
   user_name: string | null;
   created_at: string;
@@ -154,6 +156,8 @@ export interface ContextRequest {
 export interface ContextResult {
   cid: string;
   channel_name: string | null;
+  /** How to show the channel: its name, else its members' names (direct messages), else its cid. */
+  channel_label: string;
   anchor: string;
   messages: MessageView[];
   has_more_before: boolean;
@@ -184,6 +188,8 @@ export interface ChannelSummary {
   cid: string;
   type: string;
   name: string | null;
+  /** How to show the channel: its name, else its members' names (direct messages), else its cid. */
+  label: string;
   messages: number;
   members: number;
   first_message_at: string | null;

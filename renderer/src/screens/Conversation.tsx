@@ -31,7 +31,7 @@ function ChannelList() {
                 navigate({ screen: 'conversation', cid: c.cid });
               }}
             >
-              <span className="channel-name">{c.name ?? c.cid}</span>
+              <span className="channel-name" title={c.label === c.cid ? c.cid : `${c.label} (${c.cid})`}>{c.label}</span>
               <span className="count" aria-label={`${c.messages} messages`}>
                 {formatCount(c.messages)}
               </span>

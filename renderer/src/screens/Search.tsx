@@ -184,7 +184,7 @@ function HitRow({ hit, zone, onOpen }: { hit: SearchHit; zone: string; onOpen: (
     <button type="button" className="hit" onClick={() => onOpen(hit)} data-message-id={hit.message_id}>
       <span className="hit-meta">
         <span className="author">{hit.user_name ?? hit.user_id ?? 'unknown'}</span>
-        <span className="channel">in {hit.channel_name ?? hit.cid}</span>
+        <span className="channel">in {hit.channel_label}</span>
         <time dateTime={hit.created_at}>{formatDateTime(hit.created_at, zone)}</time>
         {hit.parent_id && <span className="marker">reply</span>}
         {hit.edited && <span className="marker marker-edited">edited</span>}

@@ -36,7 +36,7 @@ export interface ConversationSlice {
 export const createConversationSlice: SliceCreator<ConversationSlice> = (api) => (set, get) => {
   let seq = 0;
   let threadSeq = 0;
-  const nameOf = (cid: string) => get().archivedChannels.find((c) => c.cid === cid)?.name ?? null;
+  const nameOf = (cid: string) => get().archivedChannels.find((c) => c.cid === cid)?.label ?? null;
   return {
     convCid: null,
     convName: null,
@@ -69,7 +69,7 @@ export const createConversationSlice: SliceCreator<ConversationSlice> = (api) =>
       set({
         convLoading: false,
         convCid: r.cid,
-        convName: r.channel_name,
+        convName: r.channel_label,
         messages: r.messages,
         anchorId: r.anchor,
         hasMoreBefore: r.has_more_before,

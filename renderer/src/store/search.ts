@@ -157,7 +157,7 @@ export const createSearchSlice: SliceCreator<SearchSlice> = (api) => (set, get) 
         if (out.ok) {
           suggestions = out.value.map((c) => ({
             insert: `in:${quoteIfNeeded(c.cid)}`,
-            label: c.name ?? c.cid,
+            label: c.label,
             detail: `${c.cid} · ${c.messages.toLocaleString()} messages`,
           }));
         }

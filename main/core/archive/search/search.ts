@@ -1,6 +1,7 @@
 import type { ArchiveDb } from '../db.ts';
 import type { FacetBucket, SearchFacets, SearchHit, SearchRequest, SearchResult } from '../types.ts';
 import { FLAG } from '../import/records.ts';
+import { channelLabelSql } from '../channel-label.ts';
 import { compileQuery, type Compiled } from './compile.ts';
 import { makeSnippet } from './snippet.ts';
 import { QuerySyntaxError } from './query.ts';
@@ -53,7 +54,7 @@ export class SearchEngine {
               WHERE key = ? AND gen = (SELECT v FROM ftsdb.indexer_state WHERE k = 'seq') || ':' || (SELECT v FROM ftsdb.indexer_state WHERE k = 'upd')`),
       months: p(`SELECT strftime('%Y-%m', rowid / 2000000, 'unixepoch') AS k, count(*) AS n FROM messages_fts
                  WHERE messages_fts MATCH ? AND rowid BETWEEN ? AND ? GROUP BY k ORDER BY k`),
-      chanFacet: p(`SELECT c.cid AS k, coalesce(c.name, c.cid) AS label, x.n FROM (
+      chanFacet: p(`SELECT c.cid AS k, ${channelLabelSql('c')} AS label, x.n FROM (
                       SELECT m.channel_pk AS pk, count(*) AS n FROM messages_fts f JOIN messages m ON m.tkey = f.rowid
                       WHERE f.messages_fts MATCH ? AND f.rowid BETWEEN ? AND ? GROUP BY m.channel_pk) x
                     JOIN channels c ON c.pk = x.pk ORDER BY x.n DESC, c.cid LIMIT 50`),
@@ -131,7 +132,7 @@ export class SearchEngine {
   hydrate(rowids: number[], c: Compiled): SearchHit[] {
     if (rowids.length === 0) return [];
     const rows = this.db.prepare(
-      `SELECT m.tkey AS rowid, m.id, c.cid, c.name AS channel_name, u.id AS user_id, u.name AS user_name, m.created_at, m.type,
+      `SELECT m.tkey AS rowid, m.id, c.cid, c.name AS channel_name, ${channelLabelSql('c')} AS channel_label, u.id AS user_id, u.name AS user_name, m.created_at, m.type,
               m.parent_id, m.flags, m.versions, m.text, m.att_text
        FROM messages m JOIN channels c ON c.pk = m.channel_pk LEFT JOIN users u ON u.pk = m.user_pk
        WHERE m.tkey IN (${rowids.map(() => '?').join(',')})`,
@@ -144,7 +145,7 @@ export class SearchEngine {
       // A hit only in an attachment title: show the title.
       const snippetSource = r.att_text && c.highlight.words.size && !makeSnippet(text, c.highlight).includes('<mark>') ? r.att_text : text;
       return [{
-        message_id: r.id, cid: r.cid, channel_name: r.channel_name, user_id: r.user_id, user_name: r.user_name,
+        message_id: r.id, cid: r.cid, channel_name: r.channel_name, channel_label: r.channel_label, user_id: r.user_id, user_name: r.user_name,
         created_at: r.created_at, type: r.type, parent_id: r.parent_id, deleted: !!(r.flags & FLAG.deleted),
         edited: !!(r.flags & FLAG.edited) || r.versions > 1, snippet: makeSnippet(snippetSource, c.highlight),
       }];

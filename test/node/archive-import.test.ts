@@ -3,7 +3,7 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openArchive, type Archive } from '../../main/core/archive/index.ts';
+import { openArchive, type Archive, type ImportProgress } from '../../main/core/archive/index.ts';
 import { createDataset } from '../../main/sandbox/data/index.ts';
 import { writeChannelExport, writeUserExport } from '../../main/sandbox/data/export-writer.ts';
 import {
@@ -302,13 +302,21 @@ describe('progress', () => {
     const ds = createDataset({ seed: 9, messages: 20000 });
     const p = path.join(dir, 'big.ndjson');
     await writeChannelExport(p, ds, { version: 'v2' });
-    const events: { bytes: number; lines: number; messages: number; total_bytes: number }[] = [];
+    const events: ImportProgress[] = [];
     const r = await archive.importFiles([p], { onProgress: (e) => events.push(e) });
     expect(events.length).toBeGreaterThan(1);
-    expect(events.at(-1)!.bytes).toBe(fs.statSync(p).size);
-    expect(events.at(-1)!.total_bytes).toBe(fs.statSync(p).size);
+    // Reading, then (a first import: bulk load) the index build, then the search index.
+    const phases = events.map((e) => e.phase).filter((ph, i, all) => ph !== all[i - 1]);
+    expect(phases).toEqual(['reading', 'indexes', 'search-index']);
+    const read = events.filter((e) => e.phase === 'reading');
+    expect(read.at(-1)!.bytes).toBe(fs.statSync(p).size);
+    expect(read.at(-1)!.total_bytes).toBe(fs.statSync(p).size);
     expect(events.at(-1)!.messages).toBe(r.files[0].messages);
     for (let i = 1; i < events.length; i++) expect(events[i].lines).toBeGreaterThanOrEqual(events[i - 1].lines);
+    // The next import is no bulk load: no index build phase.
+    const again: ImportProgress[] = [];
+    await archive.importFiles([writeFile(dir, 'small.ndjson', v2Lines(sampleConversation().entities))], { onProgress: (e) => again.push(e) });
+    expect([...new Set(again.map((e) => e.phase))]).toEqual(['reading', 'search-index']);
   });
 });
 

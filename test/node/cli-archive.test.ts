@@ -97,6 +97,15 @@ describe('archivist import/search/context/stats JSON contracts', () => {
     expect(r.json().messages).toBe(6);
   });
 
+  it('import without --json tells what it is doing, including the quiet phases at the end', async () => {
+    const fresh = path.join(dir, 'fresh-data');
+    const r = await cli(['import', good, '--data-dir', fresh]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/export\.ndjson: 6 messages read; building the message indexes…/);
+    expect(r.stderr).toMatch(/making everything searchable…/);
+    expect(r.stdout).toMatch(/export\.ndjson: v2, 6 messages \(6 new, 0 new versions\)/);
+  });
+
   it('usage mistakes exit 2 with the usage text', async () => {
     const r = await cli(['search', '--data-dir', dataDir]);
     expect(r.code).toBe(2);

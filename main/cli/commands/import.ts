@@ -17,6 +17,14 @@ export const importCommand: Command = {
         onProgress: (p) => {
           if (values.json || values.quiet) return;
           const now = Date.now();
+          if (p.phase === 'indexes') {
+            io.stderr(`  ${p.path}: ${p.messages.toLocaleString('en')} messages read; building the message indexes…\n`);
+            return;
+          }
+          if (p.phase === 'search-index') {
+            io.stderr('  making everything searchable…\n');
+            return;
+          }
           if (now - lastLine < 500) return;
           lastLine = now;
           const pct = p.total_bytes ? ` ${Math.min(100, Math.round((p.bytes / p.total_bytes) * 100))}%` : '';

@@ -151,11 +151,16 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
     async importFiles(paths, o = {}) {
       indexer.post('importStart');
       try {
+        let last: ImportProgress | undefined;
         const summary = await first.call<ImportSummary>('import', { paths, provenance: o.provenance, sha256: o.sha256 }, (m) => {
           if (m.event === 'committed') indexer.post('kick');
-          else if (m.event === 'progress') o.onProgress?.(m.data);
+          else if (m.event === 'progress') {
+            last = m.data as ImportProgress;
+            o.onProgress?.(last);
+          }
         });
         // Return once everything imported is searchable.
+        if (last) o.onProgress?.({ ...last, phase: 'search-index', bytes_per_second: 0 });
         await indexer.call('catchUp');
         await Promise.all(conns.map((c) => c.call('invalidate')));
         void first.call('checkpoint').catch(() => undefined); // background: the import is done

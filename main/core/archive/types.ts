@@ -50,6 +50,13 @@ export interface ImportSummary {
 
 export interface ImportProgress {
   path: string;
+  /**
+   * `reading` the file (bytes/lines/messages move); then, after a first import into an empty
+   * archive, building the message `indexes`; then waiting until everything is in the
+   * `search-index` (the call returns once it is searchable). At 1M messages the last two take
+   * several seconds with no byte counts moving: say so rather than look stuck.
+   */
+  phase: 'reading' | 'indexes' | 'search-index';
   bytes: number;
   total_bytes: number;
   lines: number;

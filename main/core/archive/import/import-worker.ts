@@ -187,7 +187,13 @@ async function run(db: ArchiveDb) {
     });
     // Commit what was parsed before a bulk load's index build, so the indexer indexes the last
     // batch on the other core meanwhile (the earlier commits of a bulk load have no indexes either).
-    if (writer.bulkLoading) await commit();
+    if (writer.bulkLoading) {
+      await commit();
+      port.postMessage({
+        type: 'progress', phase: 'indexes', bytes: result.bytes, total_bytes: size, lines: result.lines, messages: writer.counts.messages,
+        bytes_per_second: 0,
+      });
+    }
     begin();
     const tf = performance.now();
     writer.finish(); // ends a bulk load: builds the message indexes, places deferred messages

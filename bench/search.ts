@@ -39,6 +39,10 @@ const rare = vocab.filter((v) => v.doc >= 3).reverse().slice(0, 6).map((v) => v.
 const users = db.prepare('SELECT u.id FROM users u ORDER BY u.pk LIMIT 3').all().map((r: any) => r.id as string);
 const chans = db.prepare("SELECT c.id FROM channels c WHERE c.name IS NOT NULL ORDER BY c.pk LIMIT 3").all().map((r: any) => r.id as string);
 const prefix = (common[0] ?? 'the').slice(0, 3);
+// The most frequent 3-letter prefix in 1–5 % of messages: too narrow for "broad", yet tens of
+// thousands of hits to rank by relevance.
+const midPrefix = db.prepare(`SELECT substr(term, 1, 3) AS p FROM fts_vocab WHERE col = 'body' AND length(term) >= 3 AND term GLOB '[a-z]*'
+  GROUP BY p HAVING sum(doc) BETWEEN ? AND ? ORDER BY sum(doc) DESC LIMIT 1`).pluck().get(total * 0.01, total * 0.05) as string | undefined;
 db.close();
 if (common.length < 3 || mid.length < 5 || rare.length < 4) throw new Error('vocabulary too small for a meaningful mix');
 
@@ -47,6 +51,9 @@ const Q = (query: string, sort: SearchRequest['sort'], cls: Q['cls'], rg: string
 const mix: Q[] = [
   ...rare.slice(0, 4).map((t) => Q(t, 'relevance', 'selective', t)),
   ...mid.slice(0, 3).map((t) => Q(t, 'newest', 'selective', t)),
+  // Mid-frequency words and a prefix ranked by relevance: "selective" by the targets' classes.
+  ...mid.slice(0, 2).map((t) => Q(t, 'relevance', 'selective', t)),
+  ...(midPrefix ? [Q(`${midPrefix}*`, 'relevance', 'selective', midPrefix)] : []),
   Q(`"${mid[0]} ${mid[1]}"`, 'relevance', 'selective', mid[0]),
   Q(`${mid[0]} ${mid[2]}`, 'relevance', 'selective', mid[0]),
   Q(`${mid[1]} OR ${rare[0]}`, 'newest', 'selective', mid[1]),

@@ -93,12 +93,13 @@ function run() {
     return;
   }
   running = true;
+  let changed = false;
   try {
     do {
       again = false;
       let did = 0;
       for (let n = step(); n > 0; n = step()) did += n;
-      if (did > 0) termsDirty = true;
+      if (did > 0) termsDirty = changed = true;
       // The substring vocabulary scans the whole index: refreshed once an import is done (or a
       // caller waits for the index), not after every commit of a running import.
       if (termsDirty && (importing === 0 || waiters.length > 0)) {
@@ -107,7 +108,10 @@ function run() {
       }
       if (did > 0) port.postMessage({ event: 'indexed', seq: s.state.get('seq') });
     } while (again);
-    hotDirty = true;
+    // Only a changed index makes the precomputed answers stale. (This ran every second and set it
+    // unconditionally: each time the hot list was rebuilt from two full vocabulary scans, which
+    // left the precomputation minutes behind at 1M.)
+    if (changed) hotDirty = true;
   } catch (err) {
     port.postMessage({ event: 'error', message: (err as Error).message });
   } finally {
@@ -158,9 +162,15 @@ setInterval(run, 1000).unref();
  * readers (they check the generation). bm25 over hundreds of thousands of hits costs seconds;
  * done once per index change here, a search for "the" is then a lookup.
  */
-const HOT_SHARE = 0.05;
+// Ranks down to 1 % of messages: bm25 over every hit costs ≈ 1.3 µs each, so a word or prefix in
+// 2–4 % took 25–50 ms live at 1M; below 1 % it stays under ≈ 15 ms (≈ 360 entries at 1M, not 46).
+// Facets only from 5 %: they join every hit to its message (≈ 1 s for 45k hits), which made the
+// whole precomputation take minutes; below 5 % they are computed when asked for.
+const HOT_SHARE = 0.01;
+const HOT_FACET_SHARE = 0.05;
 const HOT_TOP = 500;
 let hotQueue: string[] = [];
+let facetMin = Infinity;
 const gen = () => `${s.state.get('seq')}:${s.state.get('upd')}`;
 function hotStep() {
   // Never while an import is writing: the answers would be stale at its next commit, and the
@@ -170,6 +180,7 @@ function hotStep() {
     hotDirty = false;
     const n = (fts.prepare("SELECT count(*) FROM messages_fts WHERE messages_fts MATCH 'meta : fany'").pluck().get() as number) || 0;
     const min = Math.max(1000, Math.floor(n * HOT_SHARE));
+    facetMin = Math.max(1000, Math.floor(n * HOT_FACET_SHARE));
     const words = fts.prepare(`SELECT term FROM fts_vocab WHERE col = 'body' AND doc > ? ORDER BY doc DESC`).pluck().all(min) as string[];
     const prefixes = fts.prepare(
       `SELECT substr(term, 1, ?) AS p FROM fts_vocab WHERE col = 'body' AND length(term) >= ? GROUP BY p HAVING sum(doc) > ? ORDER BY sum(doc) DESC`,
@@ -186,10 +197,10 @@ function hotStep() {
   const match = hotMatch(key);
   const total = fts.prepare('SELECT count(*) FROM messages_fts WHERE messages_fts MATCH ?').pluck().get(match) as number;
   const top = fts.prepare('SELECT rowid, rank FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rank, rowid DESC LIMIT ?').raw().all(match, HOT_TOP);
-  const facets = facetEngine.facets(facetEngine.compile(key.startsWith('p:') ? `${key.slice(2)}*` : key.slice(2)));
+  const facets = total > facetMin ? facetEngine.facets(facetEngine.compile(key.startsWith('p:') ? `${key.slice(2)}*` : key.slice(2))) : null;
   if (gen() !== g) return; // the index moved on meanwhile: recompute later
   fts.prepare('INSERT OR REPLACE INTO hot_queries (key, gen, total, top, facets) VALUES (?,?,?,?,?)')
-    .run(key, g, total, JSON.stringify(top), JSON.stringify(facets));
+    .run(key, g, total, JSON.stringify(top), facets && JSON.stringify(facets));
 }
 setInterval(hotStep, 50).unref();
 setImmediate(run);

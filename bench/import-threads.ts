@@ -10,16 +10,10 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchExport } from './lib/data.ts';
+import { benchExport, warm } from './lib/data.ts';
 
 const file = process.argv[2] ?? await benchExport(1_000_000, 'v2');
-// Warm the file first: a cold read runs at disk speed and would hide everything else.
-{
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(8 << 20);
-  while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
-  fs.closeSync(fd);
-}
+warm(file); // a cold read runs at disk speed and would hide everything else
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'archivist-threads-'));
 const child = spawn(process.execPath, [path.join(import.meta.dirname, 'lib', 'import-child.ts'), dir, file], {
   env: { ...process.env, ARCHIVIST_IMPORT_TIMINGS: '1' }, stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { benchExport, flag, fmt, table } from './lib/data.ts';
+import { benchExport, flag, fmt, table, warm } from './lib/data.ts';
 
 const messages = flag('messages', 1_000_000);
 const v2 = await benchExport(messages, 'v2');
@@ -34,17 +34,6 @@ function parsePass(file: string): { ms: number; lines: number } {
   if (carry.trim()) { JSON.parse(carry); lines++; }
   fs.closeSync(fd);
   return { ms: performance.now() - t0, lines };
-}
-
-/**
- * Reads a file once, untimed, so every timed pass finds it in the page cache: on this VM a cold
- * read runs at disk speed (≈ 250 MB/s, 5 s per GB) and would swamp the parse it is compared with.
- */
-function warm(file: string) {
-  const fd = fs.openSync(file, 'r');
-  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-  while (fs.readSync(fd, buf, 0, buf.length, null) > 0);
-  fs.closeSync(fd);
 }
 
 function importRun(file: string) {

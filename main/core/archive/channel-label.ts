@@ -1,3 +1,8 @@
+/** The first three names (alphabetically) of the users whose pks `userPks` selects; NULL for none. */
+const threeNames = (userPks: string) => `(SELECT group_concat(nm, ', ') FROM (
+     SELECT coalesce(u.name, u.id) AS nm FROM users u WHERE u.pk IN (${userPks})
+     ORDER BY coalesce(u.name_fold, lower(u.id)), u.id LIMIT 3))`;
+
 /**
  * SQL for how a channel is shown to people: its Stream name; else — direct-message channels have
  * none, only a cid like `messaging:!members-…` — its members' names (three, alphabetically, then
@@ -7,12 +12,7 @@
  * the surrounding query. The stored `name` stays exactly what Stream exported.
  */
 export const channelLabelSql = (c: string) => `coalesce(${c}.name,
-  (SELECT group_concat(nm, ', ') FROM (
-     SELECT coalesce(u.name, u.id) AS nm FROM members x JOIN users u ON u.pk = x.user_pk
-     WHERE x.channel_pk = ${c}.pk ORDER BY coalesce(u.name_fold, lower(u.id)), u.id LIMIT 3))
+  ${threeNames(`SELECT x.user_pk FROM members x WHERE x.channel_pk = ${c}.pk`)}
   || coalesce((SELECT ' +' || (count(*) - 3) FROM members x WHERE x.channel_pk = ${c}.pk HAVING count(*) > 3), ''),
-  (SELECT group_concat(nm, ', ') FROM (
-     SELECT coalesce(u.name, u.id) AS nm FROM (
-       SELECT DISTINCT user_pk FROM (SELECT user_pk FROM messages lm WHERE lm.channel_pk = ${c}.pk ORDER BY lm.tkey DESC LIMIT 200)
-     ) a JOIN users u ON u.pk = a.user_pk ORDER BY coalesce(u.name_fold, lower(u.id)), u.id LIMIT 3)),
+  ${threeNames(`SELECT lm.user_pk FROM messages lm WHERE lm.channel_pk = ${c}.pk ORDER BY lm.tkey DESC LIMIT 200`)},
   ${c}.cid)`;

@@ -98,7 +98,7 @@ export async function importFile(
       }
       else if (m.type === 'progress') {
         opts.onProgress?.({
-          path: filePath, phase: m.phase ?? 'reading', bytes: m.bytes, total_bytes: m.total_bytes, lines: m.lines, messages: m.messages, bytes_per_second: m.bytes_per_second,
+          path: filePath, phase: m.phase, bytes: m.bytes, total_bytes: m.total_bytes, lines: m.lines, messages: m.messages, bytes_per_second: m.bytes_per_second,
         });
       } else if (m.type === 'error') finish(() => reject(new Error(m.message)));
       else if (m.type === 'done') {

@@ -167,32 +167,30 @@ async function run(db: ArchiveDb) {
     return sinceCommit >= COMMIT_EVERY ? commit() : undefined;
   };
 
+  const progress = (phase: 'reading' | 'indexes', bytes: number, lines: number) => {
+    const elapsed = (Date.now() - started) / 1000;
+    port.postMessage({
+      type: 'progress', phase, bytes, total_bytes: size, lines, messages: writer.counts.messages,
+      bytes_per_second: phase === 'reading' && elapsed > 0 ? Math.round(bytes / elapsed) : 0,
+    });
+  };
+
   {
     let lastProgress = 0;
     const result = await parseFile({ path: job.path, detection: job.detection }, (b) => {
       const now = Date.now();
       if (now - lastProgress >= 100) {
         lastProgress = now;
-        const elapsed = (now - started) / 1000;
-        port.postMessage({
-          type: 'progress', bytes: b.bytes, total_bytes: size, lines: b.lines, messages: writer.counts.messages,
-          bytes_per_second: elapsed > 0 ? Math.round(b.bytes / elapsed) : 0,
-        });
+        progress('reading', b.bytes, b.lines);
       }
       return write(b);
     });
-    port.postMessage({
-      type: 'progress', bytes: result.bytes, total_bytes: size, lines: result.lines, messages: writer.counts.messages,
-      bytes_per_second: Math.round(result.bytes / Math.max(0.001, (Date.now() - started) / 1000)),
-    });
+    progress('reading', result.bytes, result.lines);
     // Commit what was parsed before a bulk load's index build, so the indexer indexes the last
     // batch on the other core meanwhile (the earlier commits of a bulk load have no indexes either).
     if (writer.bulkLoading) {
       await commit();
-      port.postMessage({
-        type: 'progress', phase: 'indexes', bytes: result.bytes, total_bytes: size, lines: result.lines, messages: writer.counts.messages,
-        bytes_per_second: 0,
-      });
+      progress('indexes', result.bytes, result.lines);
     }
     begin();
     const tf = performance.now();

@@ -322,18 +322,19 @@ export class ArchiveWriter {
     const cpk = this.channelRef(m.cid);
     const upk = m.user_id ? this.userRef(m.user_id) : null;
     // meta (FTS filter tokens, meta-tokens.ts) is derived by the indexer: the column stays empty.
+    // Outside a bulk load appendArgs is always empty, so it then holds just this row.
+    const a = this.appendArgs;
+    a.push(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, '',
+      m.created_at, m.updated_at, m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
     if (blind) {
       // Proven new (bulk load, no indexes to conflict with): appended several rows per statement.
-      const a = this.appendArgs;
-      a.push(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, '',
-        m.created_at, m.updated_at, m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
       if (a.length === MSG_PARAMS * APPEND_ROWS) {
         this.s.msgAppend.run(a);
         a.length = 0;
       }
     } else {
-      const r = this.s.msgIns.run(rowid, h, m.id, cpk, upk, m.parent_id, m.type, m.text, m.att_text, '',
-        m.created_at, m.updated_at, m.deleted_at, m.flags, m.reply_count, m.show_in_channel, m.hash, this.fileId, m.raw_off, m.raw_len, m.raw);
+      const r = this.s.msgIns.run(a);
+      a.length = 0;
       if (r.changes !== 1) return false;
     }
     this.counts.new_messages++;

@@ -398,6 +398,40 @@ describe('bulk load (first import into an empty archive)', () => {
     }
   });
 
+  it('restarts the WAL between its commits (the WAL never holds the whole load), missing nothing', async () => {
+    await archive.close();
+    process.env.ARCHIVIST_IMPORT_COMMIT_EVERY = '4000';
+    try {
+      archive = await openArchive(dataDir);
+      const { alice, bob, general } = sampleConversation();
+      const long = 'a fairly long message body so that every commit writes many pages '.repeat(6);
+      const msgs = Array.from({ length: 20_000 }, (_, i) => message(`w${i}`, general.cid, i % 2 ? bob : alice,
+        new Date(Date.UTC(2024, 7, 1) + i * 1000).toISOString(), `walrestart ${i} ${long}`));
+      const file = writeFile(dir, 'wal.ndjson', v2Lines([{ type: 'channel', data: general }, ...msgs.map((m) => ({ type: 'message' as const, data: m }))]));
+      // The WAL header's checkpoint sequence number (bytes 12–15) goes up each time the WAL restarts.
+      const wal = path.join(dataDir, 'archive.db-wal');
+      const restarts = new Set<number>();
+      const head = Buffer.alloc(16);
+      const poll = setInterval(() => {
+        try {
+          const fd = fs.openSync(wal, 'r');
+          if (fs.readSync(fd, head, 0, 16, 0) === 16) restarts.add(head.readUInt32BE(12));
+          fs.closeSync(fd);
+        } catch { /* not there yet */ }
+      }, 1);
+      const r = await archive.importFiles([file]).finally(() => clearInterval(poll));
+      expect(r.files[0]).toMatchObject({ messages: 20_000, new_messages: 20_000, rejected: 0 });
+      expect((await archive.search({ query: 'walrestart' })).total).toBe(20_000);
+      expect(peek('SELECT count(*) n, count(DISTINCT id) d FROM messages')).toEqual([{ n: 20_000, d: 20_000 }]);
+      // Five commits, each checkpointed (archive worker) before the next transaction starts: the
+      // WAL is rewritten from its start instead of growing by every page of the load. (Without
+      // waiting for the checkpoints, the next transaction starts first and this sees one value.)
+      expect(restarts.size).toBeGreaterThanOrEqual(3);
+    } finally {
+      delete process.env.ARCHIVIST_IMPORT_COMMIT_EVERY;
+    }
+  });
+
   it('refuses to write beside another process that is bulk-loading (indexes missing), and loses nothing', async () => {
     const { alice, general } = sampleConversation();
     const line = (id: string, text: string) => v2Lines([{ type: 'channel', data: general },
@@ -425,5 +459,44 @@ describe('bulk load (first import into an empty archive)', () => {
     archive = await openArchive(dataDir);
     expect(peek("SELECT count(*) n FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'")).toEqual([{ n: 5 }]);
     expect((await archive.context({ message_id: 'a1', before: 0, after: 0 })).messages[0].text).toBe('hello');
+  });
+});
+
+describe('substring vocabulary (words for *part* and CJK searches)', () => {
+  const { alice, general } = sampleConversation();
+  const file = (name: string, id: string, text: string) => writeFile(dir, name, v2Lines([{ type: 'channel', data: general },
+    { type: 'message', data: message(id, general.cid, alice, '2024-07-01T09:00:00Z', text) }]));
+  const fts = () => new Database(path.join(dataDir, 'fts.db'));
+
+  it('adds the words of a small import from its own documents, and keeps them across restarts', async () => {
+    await archive.importFiles([file('a.ndjson', 's1', 'quartermaster logistics')]);
+    expect((await archive.search({ query: '*termast*' })).total).toBe(1);
+    // A later small import: its words come from its documents (no scan of the whole vocabulary).
+    await archive.importFiles([file('b.ndjson', 's2', 'xylophonic interlude')]);
+    expect((await archive.search({ query: '*ylophon*' })).total).toBe(1);
+    expect((await archive.search({ query: '*termast*' })).total).toBe(1);
+    await archive.close();
+    const db = fts();
+    expect(db.prepare("SELECT v FROM indexer_state WHERE k = 'terms'").pluck().get()).toBe(1);
+    db.close();
+    archive = await openArchive(dataDir);
+    await archive.importFiles([file('c.ndjson', 's3', 'zygomorphic blossoms')]);
+    expect((await archive.search({ query: '*gomorph*' })).total).toBe(1);
+    expect((await archive.search({ query: '*ylophon*' })).total).toBe(1);
+  });
+
+  it('rebuilds it from the whole index when a process stopped before bringing it up to date', async () => {
+    await archive.importFiles([file('a.ndjson', 's1', 'quartermaster logistics')]);
+    await archive.close();
+    // As a kill between indexing and the vocabulary update leaves it.
+    const db = fts();
+    db.prepare("DELETE FROM terms_seen WHERE term = 'quartermaster'").run();
+    db.prepare("DELETE FROM terms_tri WHERE term = 'quartermaster'").run();
+    db.prepare("UPDATE indexer_state SET v = 0 WHERE k = 'terms'").run();
+    db.close();
+    archive = await openArchive(dataDir);
+    await archive.importFiles([file('b.ndjson', 's2', 'xylophonic interlude')]);
+    expect((await archive.search({ query: '*termast*' })).total).toBe(1);
+    expect((await archive.search({ query: '*ylophon*' })).total).toBe(1);
   });
 });

@@ -5,6 +5,7 @@ import { dataPaths } from '../paths.ts';
 import { ftsPathFor } from './db.ts';
 import type { Compiled } from './search/compile.ts';
 import type { RankedRow } from './search/search.ts';
+import { mark } from './import/timeline.ts';
 import type {
   ArchiveStats, ChannelPage, ChannelPageRequest, ChannelSummary, ContextRequest, ContextResult, EvidenceFileView,
   ImportProgress, ImportSummary, MessageVersionView, SearchFacets, SearchRequest, SearchResult, ThreadResult,
@@ -149,11 +150,13 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
 
   const archive: Archive = {
     async importFiles(paths, o = {}) {
+      mark('import asked');
       indexer.post('importStart');
       try {
         let last: ImportProgress | undefined;
         const summary = await first.call<ImportSummary>('import', { paths, provenance: o.provenance, sha256: o.sha256 }, (m) => {
           if (m.event === 'committed') indexer.post('kick');
+          else if (m.event === 'parsed') indexer.post('importTail');
           else if (m.event === 'progress') {
             last = m.data as ImportProgress;
             o.onProgress?.(last);
@@ -161,7 +164,9 @@ export async function openArchive(dataDir: string, opts: { readers?: number } = 
         });
         // Return once everything imported is searchable.
         if (last) o.onProgress?.({ ...last, phase: 'search-index', bytes_per_second: 0 });
+        mark('imported');
         await indexer.call('catchUp');
+        mark('searchable');
         await Promise.all(conns.map((c) => c.call('invalidate')));
         void first.call('checkpoint').catch(() => undefined); // background: the import is done
         return summary;

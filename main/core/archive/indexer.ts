@@ -10,17 +10,22 @@ import Database from 'better-sqlite3';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openArchiveDb, openFtsDb } from './db.ts';
 import { SearchEngine } from './search/search.ts';
-import { refreshTerms } from './search/terms.ts';
+import { addTermsOf, refreshTerms } from './search/terms.ts';
 import { hotKey, hotMatch } from './search/compile.ts';
 import { metaTokens } from './meta-tokens.ts';
+import { mark } from './import/timeline.ts';
 
 const { dbPath, ftsPath } = workerData as { dbPath: string; ftsPath: string };
 const fts = openFtsDb(ftsPath, 12);
 const src = new Database(dbPath, { readonly: true, fileMustExist: true });
 src.pragma('busy_timeout = 10000');
 src.pragma('cache_size = -8192');
-// Each batch is sorted by time key inside SQLite (in memory: a batch's rows never sit in JS).
+// Each batch is sorted by time key inside SQLite (in memory: a batch's rows never sit in JS),
+// copied into a temporary table first: the read of archive.db then lasts a fraction of a second
+// instead of the whole batch's indexing — a long read would keep the import's checkpoints from
+// completing, and the WAL from restarting (import-worker.ts).
 src.pragma('temp_store = MEMORY');
+src.exec(`CREATE TEMP TABLE batch (tkey INTEGER, text TEXT, att_text TEXT, channel_pk INTEGER, user_pk INTEGER, flags INTEGER, versions INTEGER)`);
 const port = parentPort!;
 // A reader over both files, for precomputing facets of the broadest queries.
 const both = openArchiveDb(dbPath, { cacheMb: 8, attachFts: true, ftsCacheMb: 8, mmap: false });
@@ -35,11 +40,16 @@ const s = {
   setState: fts.prepare('UPDATE indexer_state SET v = ? WHERE k = ?'),
   ins: fts.prepare('INSERT INTO messages_fts (rowid, body, meta) VALUES (?,?,?)'),
   del: fts.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
-  newRows: src.prepare('SELECT tkey, text, att_text, channel_pk, user_pk, flags, versions FROM messages WHERE seq > ? AND seq <= ? ORDER BY tkey'),
+  loadBatch: src.prepare(`INSERT INTO temp.batch SELECT tkey, text, att_text, channel_pk, user_pk, flags, versions FROM messages
+                          WHERE seq > ? AND seq <= ? ORDER BY tkey`),
+  batchRows: src.prepare('SELECT * FROM temp.batch ORDER BY rowid'),
+  clearBatch: src.prepare('DELETE FROM temp.batch'),
   updates: src.prepare('SELECT id, tkey FROM fts_updates WHERE id > ? ORDER BY id LIMIT ?'),
   current: src.prepare('SELECT seq, text, att_text, channel_pk, user_pk, flags, versions FROM messages WHERE tkey = ?'),
   maxSeq: src.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)").pluck(),
 };
+// 'terms' = 1 while the substring vocabulary (terms.ts) covers everything indexed.
+fts.prepare("INSERT OR IGNORE INTO indexer_state VALUES ('terms', 0)").run();
 
 type Row = {
   seq: number; tkey: number; text: string; att_text: string | null; channel_pk: number; user_pk: number | null; flags: number; versions: number;
@@ -56,13 +66,20 @@ function step(): number {
   const last = Math.min(seq + BATCH, s.maxSeq.get() as number);
   if (last > seq) {
     let n = 0;
+    s.clearBatch.run(); // a failed step may have left its rows
+    s.loadBatch.run(seq, last);
     fts.transaction(() => {
-      for (const r of s.newRows.iterate(seq, last) as IterableIterator<Row>) {
-        s.ins.run(r.tkey, bodyOf(r), metaOf(r));
+      for (const r of s.batchRows.iterate() as IterableIterator<Row>) {
+        const body = bodyOf(r);
+        s.ins.run(r.tkey, body, metaOf(r));
+        noteTerms(body);
         n++;
       }
       s.setState.run(last, 'seq');
+      s.setState.run(0, 'terms');
     })();
+    s.clearBatch.run();
+    mark(`indexed ${n} (to seq ${last})`);
     return Math.max(n, 1);
   }
   const upd = s.state.get('upd') as number;
@@ -73,15 +90,37 @@ function step(): number {
       const cur = s.current.get(u.tkey) as Row | undefined;
       if (!cur || cur.seq > seq) continue; // not indexed yet: the new-rows step indexes its latest text
       s.del.run(u.tkey);
-      s.ins.run(u.tkey, bodyOf(cur), metaOf(cur));
+      const body = bodyOf(cur);
+      s.ins.run(u.tkey, body, metaOf(cur));
+      noteTerms(body);
     }
     s.setState.run(ups[ups.length - 1].id, 'upd');
+    s.setState.run(0, 'terms');
   })();
   return ups.length;
 }
 
+/**
+ * Bodies indexed since the substring vocabulary was last brought up to date, while they are few
+ * (their words are then added from a small temporary index); null when there were more, or when
+ * a previous run stopped before bringing it up to date (then the whole vocabulary is scanned).
+ */
+const TERMS_FROM_BODIES = 20_000;
+let termsBodies: string[] | null = s.state.get('terms') === 1 ? [] : null;
+let termsDirty = termsBodies === null;
+function noteTerms(body: string) {
+  if (termsBodies && termsBodies.length < TERMS_FROM_BODIES) termsBodies.push(body);
+  else termsBodies = null;
+}
+function updateTerms() {
+  if (termsBodies) addTermsOf(fts, termsBodies);
+  else refreshTerms(fts);
+  termsBodies = [];
+  s.setState.run(1, 'terms');
+  termsDirty = false;
+}
+
 let running = false;
-let termsDirty = false;
 let hotDirty = true;
 let again = false;
 const waiters: { seq: number; resolve: () => void }[] = [];
@@ -100,12 +139,10 @@ function run() {
       let did = 0;
       for (let n = step(); n > 0; n = step()) did += n;
       if (did > 0) termsDirty = changed = true;
-      // The substring vocabulary scans the whole index: refreshed once an import is done (or a
-      // caller waits for the index), not after every commit of a running import.
-      if (termsDirty && (importing === 0 || waiters.length > 0)) {
-        refreshTerms(fts);
-        termsDirty = false;
-      }
+      // The substring vocabulary scans the whole index: refreshed once an import is done, has
+      // read its whole file (its last commits then bring few documents: see termsBodies) or a
+      // caller waits for the index — not after every commit of a running import.
+      if (termsDirty && (importing === 0 || importTail || waiters.length > 0)) updateTerms();
       if (did > 0) port.postMessage({ event: 'indexed', seq: s.state.get('seq') });
     } while (again);
     // Only a changed index makes the precomputed answers stale. (This ran every second and set it
@@ -125,12 +162,18 @@ function run() {
 
 /** Imports in progress (the archive says when one starts and ends). */
 let importing = 0;
+/** The running import has read its whole file: what is left (index build, last commits) is short. */
+let importTail = false;
 
 port.on('message', (m: { id?: number; op: string }) => {
   if (m.op === 'kick') setImmediate(run);
   else if (m.op === 'importStart') importing++;
-  else if (m.op === 'importEnd') {
+  else if (m.op === 'importTail') {
+    importTail = true;
+    setImmediate(run);
+  } else if (m.op === 'importEnd') {
     importing = Math.max(0, importing - 1);
+    importTail = false;
     setImmediate(run);
   }
   else if (m.op === 'catchUp') {

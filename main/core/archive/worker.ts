@@ -78,6 +78,7 @@ async function importNow(args: { paths: string[]; provenance?: Record<string, un
       dbPath,
       evidenceDir,
       onCommitted: () => port.postMessage({ id, event: 'committed' }),
+      onParsed: () => port.postMessage({ id, event: 'parsed' }),
       provenance: args.provenance,
       sha256: args.paths.length === 1 ? args.sha256 : undefined,
       onProgress: (progress) => port.postMessage({ id, event: 'progress', data: progress }),

@@ -6,6 +6,7 @@ import type { ImportFileResult, ImportProgress, LineShape, RefusedFile, Rejectio
 import { hashFile } from '../../evidence/store.ts';
 import { RefusedFileError, detectExport } from './detect.ts';
 import type { ImportJob } from './import-worker.ts';
+import { mark } from './timeline.ts';
 
 export interface ImportOptions {
   /** archive.db: the import thread opens its own connection to it. */
@@ -19,6 +20,8 @@ export interface ImportOptions {
   sha256?: string;
   /** Called after each commit (the indexer can pick the new messages up). */
   onCommitted?: () => void;
+  /** Called once the whole file is read (what is left of the import is short). */
+  onParsed?: () => void;
 }
 
 type FileRow = { id: number; status: string } & Record<string, unknown>;
@@ -66,11 +69,14 @@ export async function importFile(
     if (row?.status === 'complete') return { file: resultFromRow(row, filePath, true), rejected: [] };
     resumeFileId = row?.id;
   }
+  // The number of the last commit checkpointed here, read by the import thread (see walRestart).
+  const checkpointed = new Int32Array(new SharedArrayBuffer(4));
   const job: ImportJob = {
     path: abs, detection, dbPath: opts.dbPath, evidenceDir: opts.evidenceDir, sha256, resumeFileId,
     provenance: opts.provenance ? JSON.stringify(opts.provenance) : undefined,
-    cacheMb: Number(process.env.ARCHIVIST_IMPORT_CACHE_MB ?? 16),
+    cacheMb: Number(process.env.ARCHIVIST_IMPORT_CACHE_MB ?? 16), checkpointed,
   };
+  mark('import thread starting');
   const worker = new Worker(importWorkerUrl, {
     workerData: job, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
   });
@@ -91,11 +97,18 @@ export async function importFile(
     worker.on('error', (err) => finish(() => reject(err)));
     worker.on('exit', (code) => finish(() => reject(new Error(`the import stopped unexpectedly (exit ${code})`))));
     worker.on('message', (m: any) => {
-      if (m.type === 'committed') {
-        opts.onCommitted?.();
+      // The last commit is left to the full checkpoint that follows every import.
+      if (m.type === 'committed' && m.final) opts.onCommitted?.();
+      else if (m.type === 'committed') {
         // PASSIVE: copies what no reader still needs, never waits for (or blocks) the import.
+        // Before the indexer is told: a reader that starts on a fully copied WAL reads the
+        // database file and does not keep the import's next transaction from restarting the WAL.
         db.pragma('wal_checkpoint(PASSIVE)');
+        Atomics.store(checkpointed, 0, m.n);
+        mark(`checkpointed commit ${m.n}`);
+        opts.onCommitted?.();
       }
+      else if (m.type === 'parsed') opts.onParsed?.();
       else if (m.type === 'progress') {
         opts.onProgress?.({
           path: filePath, phase: m.phase, bytes: m.bytes, total_bytes: m.total_bytes, lines: m.lines, messages: m.messages, bytes_per_second: m.bytes_per_second,

@@ -19,6 +19,7 @@ import type { Detection } from './detect.ts';
 import { parseFile } from './parse-file.ts';
 import type { Batch } from './records.ts';
 import { ArchiveWriter } from './writer.ts';
+import { mark } from './timeline.ts';
 
 export interface ImportJob {
   path: string;
@@ -31,6 +32,8 @@ export interface ImportJob {
   resumeFileId?: number;
   provenance?: string;
   cacheMb: number;
+  /** [0] = the number of the last commit the archive worker has checkpointed. */
+  checkpointed?: Int32Array;
 }
 
 const job = workerData as ImportJob;
@@ -101,6 +104,7 @@ async function keepEvidence(): Promise<string> {
 }
 
 async function run(db: ArchiveDb) {
+  mark('import thread running');
   const started = Date.now();
   const size = fs.statSync(job.path).size;
   const begin = () => {
@@ -133,21 +137,24 @@ async function run(db: ArchiveDb) {
   let writeMs = 0;
   let commitMs = 0;
   let sinceCommit = 0;
-  const commitNow = () => {
+  let commits = 0;
+  const commitNow = (final = false) => {
     const t0 = performance.now();
     writer.flushStaged();
     db.exec('COMMIT');
     commitMs += performance.now() - t0;
     open = false;
     sinceCommit = 0;
-    port.postMessage({ type: 'committed' });
+    port.postMessage({ type: 'committed', n: ++commits, final });
+    mark(`commit ${commits}`);
+    walRestart.committed(commits);
   };
   // The first commit waits for the hash; writes made meanwhile join it.
   let waitingForHash: Promise<void> | null = null;
-  const commit = (): Promise<void> | undefined => {
+  const commit = (final = false): Promise<void> | undefined => {
     if (!open) return undefined;
     if (shaInRow) {
-      commitNow();
+      commitNow(final);
       return undefined;
     }
     waitingForHash ??= sha256.then((sha) => {
@@ -159,12 +166,21 @@ async function run(db: ArchiveDb) {
     return waitingForHash;
   };
   const write = (b: Batch): Promise<void> | undefined => {
-    const t0 = performance.now();
-    begin();
-    writer.write(b);
-    writeMs += performance.now() - t0;
     sinceCommit += b.messages.length + b.reactions.length + b.members.length + 1;
+    if (!walRestart.hold(b)) {
+      const t0 = performance.now();
+      begin();
+      for (const q of walRestart.release()) writer.write(q);
+      writer.write(b);
+      writeMs += performance.now() - t0;
+    }
     return sinceCommit >= COMMIT_EVERY ? commit() : undefined;
+  };
+  const flushHeld = () => {
+    const held = walRestart.release();
+    if (!held.length) return;
+    begin();
+    for (const q of held) writer.write(q);
   };
 
   const progress = (phase: 'reading' | 'indexes', bytes: number, lines: number) => {
@@ -185,6 +201,9 @@ async function run(db: ArchiveDb) {
       }
       return write(b);
     });
+    flushHeld();
+    mark('file parsed');
+    port.postMessage({ type: 'parsed' });
     progress('reading', result.bytes, result.lines);
     // Commit what was parsed before a bulk load's index build, so the indexer indexes the last
     // batch on the other core meanwhile (the earlier commits of a bulk load have no indexes either).
@@ -195,6 +214,7 @@ async function run(db: ArchiveDb) {
     begin();
     const tf = performance.now();
     writer.finish(); // ends a bulk load: builds the message indexes, places deferred messages
+    mark('indexes built');
     writeMs += performance.now() - tf;
     const shapes = result.shapes;
     const shape = job.detection.layout === 'lines' ? (shapes.length === 1 ? shapes[0] : 'mixed') : 'document';
@@ -211,7 +231,8 @@ async function run(db: ArchiveDb) {
       .run(sha, new Date().toISOString(), shape, evidencePath, result.lines, c.messages, c.new_messages, c.new_versions, c.channels,
         c.users, c.members, c.reactions, c.attachments, c.reads, c.rejected, took, fileId);
     shaInRow = true;
-    await commit();
+    await commit(true);
+    mark('final commit');
     if (timings) {
       console.error(`[import] total ${took} ms, writer busy ${writeMs.toFixed(0)} ms, commits ${commitMs.toFixed(0)} ms, bulk ${writer.bulkInfo()}\n`
         + '[import] statements: ' + Object.entries(writer.timings).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
@@ -220,6 +241,48 @@ async function run(db: ArchiveDb) {
     port.postMessage({ type: 'done', fileId, shape, rejected });
   }
 }
+
+/**
+ * Lets the WAL restart. SQLite rewrites the WAL from its start only when a transaction begins
+ * after a checkpoint copied all of it; otherwise a bulk load grows it to ≈ 500 MB at 1M messages,
+ * every page freshly allocated by the kernel (expensive on this kind of VM: ≈ 1 s of the import
+ * thread), then copied again. The checkpoint runs on the archive worker (off this thread), so
+ * after each commit the next transaction waits for it — while parsing goes on: the batches parsed
+ * meanwhile are held (a bounded number, for a bounded time) and written once it is done.
+ */
+const walRestart = {
+  waitingFor: 0,
+  since: 0,
+  held: [] as Batch[],
+  heldRecords: 0,
+  committed(n: number) {
+    if (!job.checkpointed) return;
+    this.waitingFor = n;
+    this.since = performance.now();
+  },
+  /** True when `b` was held (the caller writes it later, through release()). */
+  hold(b: Batch): boolean {
+    if (!this.waitingFor) return false;
+    if (Atomics.load(job.checkpointed!, 0) >= this.waitingFor || this.heldRecords >= HOLD_RECORDS
+      || performance.now() - this.since > HOLD_MS) {
+      this.waitingFor = 0;
+      return false;
+    }
+    this.held.push(b);
+    this.heldRecords += b.messages.length + b.reactions.length + b.members.length + 1;
+    return true;
+  },
+  release(): Batch[] {
+    const h = this.held;
+    this.held = [];
+    this.heldRecords = 0;
+    this.waitingFor = 0;
+    return h;
+  },
+};
+// ≈ 1/4 s of parsing at most: held batches must stay small (they outlive the young generation).
+const HOLD_RECORDS = 16_000;
+const HOLD_MS = 300;
 
 let open = false;
 async function main() {

@@ -258,8 +258,8 @@ export class ArchiveWriter {
     const cache = this.db.pragma('cache_size', { simple: true }) as number;
     this.db.pragma('cache_size = -4096');
     ensureMessageIndexes(this.db);
+    this.flushStaged(true); // sorts the staged reactions: with the small cache too
     this.db.pragma(`cache_size = ${cache}`);
-    this.flushStaged();
     this.staged = null;
     this.bulkStats.index_ms = Math.round(performance.now() - t0);
     const held = this.deferred;
@@ -269,20 +269,27 @@ export class ArchiveWriter {
   }
 
   /**
-   * Moves staged reactions and attachments into their tables, sorted. Called before every
-   * commit: what is committed must be complete (temporary tables die with a killed process).
+   * Called before every commit: appends pending message rows and moves staged attachments into
+   * their table, sorted (what is committed must be complete: temporary tables die with a killed
+   * process). Staged reactions move only when the bulk load ends (`final`): moved at every
+   * commit they were sorted into an ever larger B-tree keyed by random message ids (≈ 1.2 s at
+   * 1M messages; once at the end, ≈ 0.3 s). A bulk load killed meanwhile leaves committed
+   * messages without their reactions, in a file still marked 'importing': importing it again
+   * writes them, because a known message's embedded reactions are always written again.
    */
-  flushStaged() {
+  flushStaged(final = false) {
     this.flushAppends();
     if (!this.staged) return;
     this.db.exec(`INSERT INTO attachments SELECT * FROM bulk_attachments WHERE true ORDER BY message_rowid, idx
                     ON CONFLICT (message_rowid, idx) DO NOTHING;
-                  INSERT INTO reactions (message_id, user_pk, type, score, created_at, updated_at, file_id, raw_off, raw_len, raw)
+                  DELETE FROM bulk_attachments;`);
+    if (!final) return;
+    this.db.exec(`INSERT INTO reactions (message_id, user_pk, type, score, created_at, updated_at, file_id, raw_off, raw_len, raw)
                     SELECT * FROM bulk_reactions WHERE true ORDER BY message_id, user_pk, type, rowid
                     ON CONFLICT (message_id, user_pk, type) DO UPDATE SET score=excluded.score, updated_at=excluded.updated_at,
                       file_id=excluded.file_id, raw_off=excluded.raw_off, raw_len=excluded.raw_len, raw=excluded.raw
                     WHERE excluded.updated_at IS NOT NULL AND (reactions.updated_at IS NULL OR excluded.updated_at > reactions.updated_at);
-                  DELETE FROM bulk_reactions; DELETE FROM bulk_attachments;`);
+                  DELETE FROM bulk_reactions;`);
   }
 
   get bulkLoading() {

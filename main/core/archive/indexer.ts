@@ -25,6 +25,8 @@ src.pragma('cache_size = -8192');
 // instead of the whole batch's indexing — a long read would keep the import's checkpoints from
 // completing, and the WAL from restarting (import-worker.ts).
 src.pragma('temp_store = MEMORY');
+// An in-memory temporary database keeps deleted pages; auto-vacuum gives them back after each batch.
+src.pragma('temp.auto_vacuum = FULL');
 src.exec(`CREATE TEMP TABLE batch (tkey INTEGER, text TEXT, att_text TEXT, channel_pk INTEGER, user_pk INTEGER, flags INTEGER, versions INTEGER)`);
 const port = parentPort!;
 // A reader over both files, for precomputing facets of the broadest queries.

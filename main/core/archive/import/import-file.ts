@@ -115,6 +115,7 @@ export async function importFile(
         });
       } else if (m.type === 'error') finish(() => reject(new Error(m.message)));
       else if (m.type === 'done') {
+        if (m.report) console.error(m.report);
         finish(() => {
           const row = db.prepare('SELECT * FROM files WHERE id = ?').get(m.fileId) as Record<string, unknown>;
           const rejected = (m.rejected as { line: number; offset: number; reason: string }[]).map((r) => ({ file: filePath, ...r }));

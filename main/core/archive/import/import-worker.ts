@@ -233,12 +233,13 @@ async function run(db: ArchiveDb) {
     shaInRow = true;
     await commit(true);
     mark('final commit');
-    if (timings) {
-      console.error(`[import] total ${took} ms, writer busy ${writeMs.toFixed(0)} ms, commits ${commitMs.toFixed(0)} ms, bulk ${writer.bulkInfo()}\n`
-        + '[import] statements: ' + Object.entries(writer.timings).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', '));
-    }
+    // Printed by the archive worker: this thread's own output may be cut off when it is ended.
+    const report = timings
+      ? `[import] total ${took} ms, writer busy ${writeMs.toFixed(0)} ms, commits ${commitMs.toFixed(0)} ms, bulk ${writer.bulkInfo()}\n`
+        + '[import] statements: ' + Object.entries(writer.timings).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')
+      : undefined;
     const rejected = db.prepare('SELECT line, offset, reason FROM rejections WHERE file_id = ? ORDER BY line LIMIT 10000').all(fileId);
-    port.postMessage({ type: 'done', fileId, shape, rejected });
+    port.postMessage({ type: 'done', fileId, shape, rejected, report });
   }
 }
 

@@ -1,4 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import fsSync from 'node:fs';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -8,6 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DownloadError, downloadToFile } from '../../main/core/evidence/download.ts';
 import { inspectExportFile } from '../../main/core/evidence/inspect.ts';
+import { copyFileDirect } from '../../main/core/evidence/copy-direct.ts';
 import { EvidenceStore, hashFile } from '../../main/core/evidence/store.ts';
 
 /** A storage host stand-in: serves one body, with switchable misbehaviour. */
@@ -113,6 +116,40 @@ describe('hashFile', () => {
       const file = path.join(d, `f${n}`);
       await fs.writeFile(file, big.subarray(0, n));
       expect(await hashFile(file)).toEqual({ sha256: sha(big.subarray(0, n)), size: n });
+    }
+  });
+});
+
+const TMPFS_MAGIC = 0x01021994;
+
+describe('copyFileDirect', () => {
+  it('copies files of every size around its block and chunk sizes exactly, durable and past the page cache', async () => {
+    const d = await tmpdir();
+    const M = 4 * 1024 * 1024;
+    const big = Buffer.alloc(2 * M + 4097);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >>> 13)) & 0xff;
+    // tmpfs (/dev/shm) may refuse direct writes: the copy then falls back to ordinary writes.
+    const dirs = [d, ...(fsSync.existsSync('/dev/shm') ? [await fs.mkdtemp('/dev/shm/archivist-copy-')] : [])];
+    try {
+      for (const dir of dirs) {
+        for (const n of [0, 1, 4095, 4096, 4097, M - 1, M, M + 1, 2 * M + 4097]) {
+          const src = path.join(d, `src${n}`);
+          await fs.writeFile(src, big.subarray(0, n));
+          const dest = path.join(dir, `copy${n}`);
+          expect(await copyFileDirect(src, dest)).toBe(n);
+          // Past the page cache where the file system takes direct writes (ext4 here, not tmpfs):
+          // only the unaligned tail goes through it. (fincore: util-linux, as on CI.)
+          if (n > M && (await fs.statfs(dir)).type !== TMPFS_MAGIC) {
+            const cached = Number(execFileSync('fincore', ['--bytes', '--noheadings', '--output', 'RES', dest], { encoding: 'utf8' }).trim());
+            expect(cached, `${dest} cached`).toBeLessThanOrEqual(8192);
+          }
+          expect(sha(await fs.readFile(dest)), `${dir} ${n}`).toBe(sha(big.subarray(0, n)));
+        }
+        // Never overwrites: the destination must be new.
+        await expect(copyFileDirect(path.join(d, 'src1'), path.join(dir, 'copy1'))).rejects.toThrow(/EEXIST/);
+      }
+    } finally {
+      for (const dir of dirs.slice(1)) await fs.rm(dir, { recursive: true, force: true });
     }
   });
 });

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import type { ArchiveDb } from '../db.ts';
 import type { ImportFileResult, ImportProgress, LineShape, RefusedFile, Rejection } from '../types.ts';
 import { hashFile } from '../../evidence/store.ts';
+import { keepEvidence } from './keep-evidence.ts';
 import { RefusedFileError, detectExport } from './detect.ts';
 import type { ImportJob } from './import-worker.ts';
 import { mark } from './timeline.ts';
@@ -80,12 +81,18 @@ export async function importFile(
   const worker = new Worker(importWorkerUrl, {
     workerData: job, resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 },
   });
+  const hashed = sha256 ? Promise.resolve(sha256) : hashFile(abs).then((h) => h.sha256);
   if (!sha256) {
-    hashFile(abs).then(
-      (h) => worker.postMessage({ type: 'sha256', sha256: h.sha256 }),
+    hashed.then(
+      (sha) => worker.postMessage({ type: 'sha256', sha256: sha }),
       (err: Error) => worker.postMessage({ type: 'sha256-error', message: err.message }),
     );
   }
+  // Copied while the file is parsed; the import thread waits for it before its last commit.
+  keepEvidence(abs, hashed, opts.evidenceDir).then(
+    (p) => worker.postMessage({ type: 'evidence', path: p }),
+    (err: Error) => worker.postMessage({ type: 'evidence-error', message: err.message }),
+  );
   return await new Promise((resolve, reject) => {
     let settled = false;
     const finish = (fn: () => void) => {

@@ -52,56 +52,21 @@ const sha256: Promise<string> = job.sha256
     shaReject = reject;
   });
 sha256.catch(() => undefined);
-port.on('message', (m: { type: string; sha256?: string; message?: string }) => {
+port.on('message', (m: { type: string; sha256?: string; path?: string; message?: string }) => {
   if (m.type === 'sha256') shaResolve(m.sha256!);
   else if (m.type === 'sha256-error') shaReject(new Error(m.message));
+  else if (m.type === 'evidence') evidenceResolve(m.path!);
+  else if (m.type === 'evidence-error') evidenceReject(new Error(m.message));
 });
 
-/** A copy being written is touched continuously; one untouched for an hour was left by a killed import. */
-const STALE_PARTIAL_MS = 60 * 60 * 1000;
-
-/** Removes evidence copies that killed imports left unfinished (`.partial-*`, never a kept file). */
-export function removeStalePartials(dir: string, now = Date.now()) {
-  for (const name of fs.readdirSync(dir)) {
-    if (!name.startsWith('.partial-')) continue;
-    const file = nodePath.join(dir, name);
-    try {
-      if (now - fs.statSync(file).mtimeMs > STALE_PARTIAL_MS) fs.rmSync(file, { force: true });
-    } catch {
-      /* gone meanwhile (another import finished or removed it) */
-    }
-  }
-}
-
-/**
- * Keeps the file as evidence: an immutable copy named by its SHA-256 (kernel copy, reflink where
- * the filesystem can), made while the file is parsed. Files already in the store are left alone.
- */
-async function keepEvidence(): Promise<string> {
-  const src = nodePath.resolve(job.path);
-  // Copy once the hash is known: the hash (archive worker) and the parser read the file while the
-  // first transaction waits for the hash, and a copy reading and writing the same gigabyte then
-  // would hold them all up. The copy has the rest of the import to finish.
-  const sha = await sha256;
-  const existing = nodePath.join(job.evidenceDir, sha);
-  if (src === existing || fs.existsSync(existing)) return existing;
-  fs.mkdirSync(job.evidenceDir, { recursive: true });
-  removeStalePartials(job.evidenceDir);
-  const tmp = nodePath.join(job.evidenceDir, `.partial-${crypto.randomUUID()}`);
-  try {
-    await fs.promises.copyFile(src, tmp, fs.constants.COPYFILE_FICLONE);
-    const fh = await fs.promises.open(tmp, 'r');
-    await fh.sync();
-    await fh.close();
-    await fs.promises.chmod(tmp, 0o444);
-    if (fs.existsSync(existing)) await fs.promises.rm(tmp, { force: true });
-    else await fs.promises.rename(tmp, existing);
-    return existing;
-  } catch (err) {
-    await fs.promises.rm(tmp, { force: true }).catch(() => undefined);
-    throw err;
-  }
-}
+/** The evidence copy, made by the archive worker (keep-evidence.ts), reported by message. */
+let evidenceResolve: (path: string) => void = () => undefined;
+let evidenceReject: (err: Error) => void = () => undefined;
+const evidenceCopy = new Promise<string>((resolve, reject) => {
+  evidenceResolve = resolve;
+  evidenceReject = reject;
+});
+evidenceCopy.catch(() => undefined); // awaited (and reported) at the end
 
 async function run(db: ArchiveDb) {
   mark('import thread running');
@@ -128,9 +93,6 @@ async function run(db: ArchiveDb) {
   let shaInRow = !!job.sha256;
   // Expected messages from the file size (exports run ≈ 1 KB per message): sizes the Bloom filters.
   const writer = new ArchiveWriter(db, fileId, Math.ceil(size / 800));
-  // Copied while the file is parsed (once the import is sure to go ahead).
-  const evidence = keepEvidence();
-  evidence.catch(() => undefined); // awaited (and reported) at the end
 
   const timings = !!process.env.ARCHIVIST_IMPORT_TIMINGS;
   if (timings) writer.profile();
@@ -221,7 +183,7 @@ async function run(db: ArchiveDb) {
     const sha = await sha256.catch((err: Error) => {
       throw new Error(`the file could not be hashed: ${err.message}`);
     });
-    const evidencePath = await evidence.catch((err: Error) => {
+    const evidencePath = await evidenceCopy.catch((err: Error) => {
       throw new Error(`the file could not be kept as evidence in ${job.evidenceDir}: ${err.message}`);
     });
     const c = writer.counts;

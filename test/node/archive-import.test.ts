@@ -500,3 +500,31 @@ describe('substring vocabulary (words for *part* and CJK searches)', () => {
     expect((await archive.search({ query: '*ylophon*' })).total).toBe(1);
   });
 });
+
+describe('timestamps (RFC 3339 → microseconds)', () => {
+  it('agrees with Date.parse at every precision, across days, months, years, leap days and zones', async () => {
+    const { toMicros } = await import('../../main/core/archive/import/normalize.ts');
+    /** Reference: Date.parse of the second (zone kept) plus the first six fraction digits. */
+    const ref = (s: string) => {
+      const m = /^(.{19})(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)$/.exec(s)!;
+      return Date.parse(m[1] + (m[3] === 'Z' ? 'Z' : m[3].replace(/^([+-]\d\d)(\d\d)$/, '$1:$2'))) * 1000 + Number(((m[2] ?? '') + '000000').slice(0, 6));
+    };
+    const cases: string[] = [];
+    // Day by day through a leap year's end and a month's end, then back in time (the day cache
+    // must follow jumps both ways), at every fraction length Go writes.
+    for (const day of ['2024-02-28', '2024-02-29', '2024-03-01', '2023-12-31', '2024-01-01', '1999-12-31', '2024-02-29']) {
+      for (const t of ['00:00:00', '12:34:56', '23:59:59']) {
+        for (const frac of ['', '.1', '.12345', '.123456', '.123456789']) cases.push(`${day}T${t}${frac}Z`);
+      }
+    }
+    cases.push('2024-03-01T10:00:00+02:00', '2024-03-01T10:00:00.5-0530');
+    for (const s of cases) expect(toMicros(s), s).toBe(ref(s));
+    // A leap second (which Date.parse refuses) is the next second, not an invalid timestamp.
+    expect(toMicros('2016-12-31T23:59:60.25Z')).toBe(Date.parse('2017-01-01T00:00:00Z') * 1000 + 250_000);
+    // Impossible days take the strict path (Date.parse decides), never a rolled-over date.
+    expect(toMicros('2023-02-29T10:00:00Z')).toBe(Number.isNaN(Date.parse('2023-02-29T10:00:00Z')) ? NaN : Date.parse('2023-02-29T10:00:00Z') * 1000);
+    expect(toMicros('2024-02-31T10:00:00Z')).toBe(Number.isNaN(Date.parse('2024-02-31T10:00:00Z')) ? NaN : Date.parse('2024-02-31T10:00:00Z') * 1000);
+    expect(toMicros('2024-03-01T10:00:00Z')).toBe(Date.parse('2024-03-01T10:00:00Z') * 1000);
+    expect(toMicros('not a date')).toBeNaN();
+  });
+});

@@ -39,11 +39,26 @@ export function toMicros(s: string): number {
         frac *= 10;
         digits++;
       }
-      const ms = Date.UTC(y, mo - 1, d, h, mi, se);
-      // Date.UTC rolls invalid days over (Feb 31 → Mar 3): such input takes the strict path.
-      if (new Date(ms).getUTCDate() === d) return ms * 1000 + frac;
+      // Messages come day by day: the start of the last day seen is reused (Date.UTC and the
+      // check below cost more than the rest of this function).
+      const day = (y * 100 + mo) * 100 + d;
+      if (day !== lastDay) {
+        const ms = Date.UTC(y, mo - 1, d);
+        // Date.UTC rolls invalid days over (Feb 31 → Mar 3): such input takes the strict path.
+        if (new Date(ms).getUTCDate() !== d) return strictMicros(s);
+        lastDay = day;
+        lastDayMs = ms;
+      }
+      return (lastDayMs + ((h * 60 + mi) * 60 + se) * 1000) * 1000 + frac;
     }
   }
+  return strictMicros(s);
+}
+
+let lastDay = -1;
+let lastDayMs = 0;
+
+function strictMicros(s: string): number {
   const m = TS.exec(s);
   if (!m) {
     const ms = Date.parse(s);
@@ -90,7 +105,8 @@ export class Normalizer implements EntitySink {
   batch: Batch = emptyBatch();
   size = 0;
   counts = { lines: 0, bytes: 0 };
-  private userSig = new Map<string, string>();
+  /** The fields of each user as last emitted (a user is emitted again only when one changes). */
+  private userSeen = new Map<string, Obj>();
   /**
    * Hand a batch over as soon as it has this many records (`onFull`, synchronous): records that
    * die young cost the garbage collector almost nothing; held for a whole read chunk, they are
@@ -129,9 +145,10 @@ export class Normalizer implements EntitySink {
     if (!isObj(u)) return typeof u === 'string' ? u : null;
     const id = str(u.id);
     if (!id) return null;
-    const sig = `${u.updated_at}\u0001${u.name}\u0001${u.role}\u0001${u.deleted_at}\u0001${u.deactivated_at}\u0001${u.banned}`;
-    if (this.userSig.get(id) !== sig) {
-      this.userSig.set(id, sig);
+    const seen = this.userSeen.get(id);
+    if (!seen || seen.updated_at !== u.updated_at || seen.name !== u.name || seen.role !== u.role || seen.deleted_at !== u.deleted_at
+      || seen.deactivated_at !== u.deactivated_at || seen.banned !== u.banned) {
+      this.userSeen.set(id, u);
       const rec: UserRec = {
         id, name: str(u.name), role: str(u.role), deleted_at: str(u.deleted_at), updated_at: str(u.updated_at),
         raw: raw ?? JSON.stringify(u),

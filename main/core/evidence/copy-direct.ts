@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
 import { constants } from 'node:fs';
 
-const CHUNK = 4 << 20;
+const CHUNK = 1 << 20;
 /** O_DIRECT needs file offsets, lengths and memory aligned to the device's block (512 or 4096). */
 const BLOCK = 4096;
 
@@ -15,7 +15,7 @@ function alignedBuffer(size: number): Buffer {
  * bypass the page cache where the file system allows it (O_DIRECT): copied through the cache, a
  * gigabyte export cost 1.3–2.1 s of kernel time on this project's 2-core VM (0.2 s direct) and
  * evicted whatever else the machine had cached — for a copy that is kept, not read. Reads and
- * writes overlap (two 4 MB buffers); where O_DIRECT is refused, ordinary writes take over.
+ * writes overlap (two 1 MB buffers); where O_DIRECT is refused, ordinary writes take over.
  */
 export async function copyFileDirect(src: string, dest: string): Promise<number> {
   const input = await fs.open(src, 'r');

@@ -106,12 +106,18 @@ function v2File(channels: number, perChannel: number): Buffer {
   return Buffer.from(lines.join('\n') + '\n');
 }
 
+const M = 4 * 1024 * 1024;
+/** Bytes that differ from chunk to chunk, so a misplaced or repeated chunk changes the hash. */
+function patterned(n: number): Buffer {
+  const b = Buffer.alloc(n);
+  for (let i = 0; i < n; i++) b[i] = (i * 131 + (i >>> 13)) & 0xff;
+  return b;
+}
+
 describe('hashFile', () => {
   it('hashes files of every size around its 4 MB read chunks exactly (reads overlap hashing)', async () => {
     const d = await tmpdir();
-    const M = 4 * 1024 * 1024;
-    const big = Buffer.alloc(2 * M + 1);
-    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >>> 13)) & 0xff;
+    const big = patterned(2 * M + 1);
     for (const n of [0, 1, M - 1, M, M + 1, 2 * M, 2 * M + 1]) {
       const file = path.join(d, `f${n}`);
       await fs.writeFile(file, big.subarray(0, n));
@@ -125,9 +131,7 @@ const TMPFS_MAGIC = 0x01021994;
 describe('copyFileDirect', () => {
   it('copies files of every size around its block and chunk sizes exactly, durable and past the page cache', async () => {
     const d = await tmpdir();
-    const M = 4 * 1024 * 1024;
-    const big = Buffer.alloc(2 * M + 4097);
-    for (let i = 0; i < big.length; i++) big[i] = (i * 131 + (i >>> 13)) & 0xff;
+    const big = patterned(2 * M + 4097);
     // tmpfs (/dev/shm) may refuse direct writes: the copy then falls back to ordinary writes.
     const dirs = [d, ...(fsSync.existsSync('/dev/shm') ? [await fs.mkdtemp('/dev/shm/archivist-copy-')] : [])];
     try {

@@ -1,5 +1,6 @@
 import fs from 'node:fs/promises';
 import { constants } from 'node:fs';
+import { readOverlapped } from './read-overlapped.ts';
 
 const CHUNK = 1 << 20;
 /** O_DIRECT needs file offsets, lengths and memory aligned to the device's block (512 or 4096). */
@@ -45,25 +46,9 @@ export async function copyFileDirect(src: string, dest: string): Promise<number>
       }
       if (done < n) await out.write(buf, done, n - done, pos + done);
     };
-    const bufs = [alignedBuffer(CHUNK), alignedBuffer(CHUNK)];
-    let i = 0;
-    let pos = 0;
-    let reading = input.read(bufs[0], 0, CHUNK, 0);
-    let writing: Promise<void> = Promise.resolve();
-    for (;;) {
-      const { bytesRead } = await reading;
-      if (bytesRead === 0) break;
-      const buf = bufs[i];
-      await writing; // the other buffer's write must end before it is read into
-      i ^= 1;
-      reading = input.read(bufs[i], 0, CHUNK, pos + bytesRead);
-      writing = write(buf, bytesRead, pos);
-      writing.catch(() => undefined); // observed by the next await (a failed read may come first)
-      pos += bytesRead;
-    }
-    await writing;
+    const size = await readOverlapped(input, [alignedBuffer(CHUNK), alignedBuffer(CHUNK)], (chunk, pos) => write(chunk, chunk.length, pos));
     await out.sync(); // data (also what was written directly: the device's cache) and size
-    return pos;
+    return size;
   } finally {
     await input.close();
     await (direct as fs.FileHandle | null)?.close();

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { dataPaths } from '../paths.ts';
+import { readOverlapped } from './read-overlapped.ts';
 
 export const SHA256_RE = /^[0-9a-f]{64}$/;
 
@@ -92,34 +93,21 @@ export class EvidenceStore {
 }
 
 /**
- * SHA-256 and size of a file, read through two reused buffers: V8 frees dead Buffers late, so a
- * stream's fresh chunks would leave tens of MB of garbage behind a gigabyte file.
+ * SHA-256 and size of a file. 4 MB reads overlapped with hashing (1 MB reads one after another
+ * took 6 s per GB on this project's VM, see readOverlapped).
  */
 export async function hashFile(file: string): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
-  // 4 MB reads: the next one runs in the thread pool while this chunk is hashed. (Each
-  // asynchronous read is a thread-pool round trip — ≈ 2 ms on a slow-waking VM — so few and
-  // large reads, overlapped with hashing: 1 MB reads one after another took 6 s per GB here.)
   const CHUNK = 4 << 20;
-  const bufs = [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)];
   const fh = await fs.open(file, 'r');
-  let size = 0;
   try {
-    let i = 0;
-    let pending = fh.read(bufs[0], 0, CHUNK, 0);
-    for (;;) {
-      const { bytesRead } = await pending;
-      if (bytesRead === 0) break;
-      const buf = bufs[i];
-      size += bytesRead;
-      i ^= 1;
-      pending = fh.read(bufs[i], 0, CHUNK, size);
-      hash.update(buf.subarray(0, bytesRead));
-    }
+    const size = await readOverlapped(fh, [Buffer.allocUnsafe(CHUNK), Buffer.allocUnsafe(CHUNK)], (chunk) => {
+      hash.update(chunk);
+    });
+    return { sha256: hash.digest('hex'), size };
   } finally {
     await fh.close();
   }
-  return { sha256: hash.digest('hex'), size };
 }
 
 async function fsyncDir(dir: string): Promise<void> {

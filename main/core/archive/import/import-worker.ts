@@ -131,8 +131,8 @@ async function run(db: ArchiveDb) {
     sinceCommit += b.messages.length + b.reactions.length + b.members.length + 1;
     if (!walRestart.hold(b)) {
       const t0 = performance.now();
+      flushHeld();
       begin();
-      for (const q of walRestart.release()) writer.write(q);
       writer.write(b);
       writeMs += performance.now() - t0;
     }

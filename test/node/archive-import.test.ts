@@ -91,6 +91,28 @@ describe('formats and line shapes', () => {
     const total = first.files[0].messages;
     expect(total).toBeGreaterThan(1000);
     expect(first.files[0].rejected).toBe(0);
+    // The first import is a bulk load (rows appended several per statement, with literals for
+    // the values they share): every message, attachment and reaction is there exactly as written.
+    const source = fs.readFileSync(files[0], 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .filter((l) => l.type === 'message').map((l) => l.data);
+    const rows = new Map(peek(`SELECT m.id, m.text, m.type, m.created_at, m.parent_id, m.file_id, m.raw, m.meta, c.cid,
+        (SELECT json_group_array(json_array(a.type, a.title, a.url, a.mime_type, a.file_size)) FROM
+          (SELECT * FROM attachments a WHERE a.message_rowid = m.tkey ORDER BY a.idx) a) AS atts,
+        (SELECT count(*) FROM reactions r WHERE r.message_id = m.id) AS reactions
+      FROM messages m JOIN channels c ON c.pk = m.channel_pk`).map((r) => [r.id, r]));
+    expect(rows.size).toBe(source.length);
+    let withAttachments = 0;
+    for (const m of source) {
+      const r = rows.get(m.id);
+      expect(r).toMatchObject({ text: m.text ?? '', type: m.type, created_at: m.created_at, parent_id: m.parent_id ?? null, cid: m.cid,
+        file_id: 1, raw: null, meta: '' });
+      const atts = (m.attachments ?? []).map((a: any) => [a.type ?? null, a.title ?? a.name ?? a.fallback ?? null,
+        a.asset_url ?? a.image_url ?? a.title_link ?? a.og_scrape_url ?? a.thumb_url ?? null, a.mime_type ?? null, a.file_size ?? null]);
+      expect(JSON.parse(r.atts)).toEqual(atts);
+      if (atts.length) withAttachments++;
+      expect(r.reactions).toBe(new Set((m.latest_reactions ?? []).map((x: any) => `${x.user?.id ?? x.user_id}/${x.type}`)).size);
+    }
+    expect(withAttachments).toBeGreaterThan(8 * 3); // enough to fill several multi-row statements
     const counts = await archive.stats();
     for (const f of files.slice(1)) {
       const r = await archive.importFiles([f]);

@@ -9,6 +9,38 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : v == nul
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * Lines decoded as latin1 (see read-lines.ts): decoding a line with multi-byte characters to a
+ * JavaScript string costs ≈ 2 µs (a two-byte string, and JSON.parse is slower on those too);
+ * as latin1 it costs ≈ 0.2 µs, and every UTF-8 byte becomes one character. The structure of the
+ * JSON is ASCII, so the parse is the same; only the strings the archive keeps are turned back
+ * into what UTF-8 decoding gives (`fixText`), and few of them have non-ASCII characters at all.
+ * A `\u` escape of a character ≥ U+0080 would be indistinguishable from a decoded byte: such a
+ * line is done again from UTF-8 (REDO). So is a line that is rejected (its excerpt and reason).
+ */
+export const REDO_AS_UTF8 = Symbol('redo the line decoded as UTF-8');
+const NON_ASCII = /[^\x00-\x7f]/;
+/** A `\u` escape that is not of an ASCII character (or a `\\u`, which errs on the safe side). */
+const WIDE_ESCAPE = /\\u(?!00[0-7])/;
+/** The user fields that decide whether a user is emitted again. */
+interface UserKey { updated_at: unknown; name: unknown; role: unknown; deleted_at: unknown; deactivated_at: unknown; banned: unknown }
+function userKey(u: Obj, form: (s: string) => string): UserKey {
+  const f = (v: unknown) => (typeof v === 'string' ? form(v) : v);
+  return {
+    updated_at: f(u.updated_at), name: f(u.name), role: f(u.role), deleted_at: f(u.deleted_at), deactivated_at: f(u.deactivated_at),
+    banned: u.banned,
+  };
+}
+/** What a latin1-decoded line would hold for this text (its UTF-8 bytes, one character each). */
+const utf8ToLatin1 = (s: string) => (NON_ASCII.test(s) ? Buffer.from(s, 'utf8').toString('latin1') : s);
+
+let scratch = Buffer.allocUnsafe(4096);
+function latin1ToUtf8(s: string): string {
+  if (s.length > scratch.length) scratch = Buffer.allocUnsafe(s.length * 2);
+  const n = scratch.write(s, 0, 'latin1');
+  return scratch.toString('utf8', 0, n);
+}
+
 const TS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?$/;
 
 const d2 = (s: string, i: number) => (s.charCodeAt(i) - 48) * 10 + s.charCodeAt(i + 1) - 48;
@@ -80,18 +112,22 @@ export function contentHash(s: string): number {
   return (h1 >>> 0) * 0x100000 + ((h2 >>> 0) & 0xfffff);
 }
 
-function attachmentRecs(list: unknown): { recs: AttachmentRec[] | null; text: string | null; sig: string } {
-  if (!Array.isArray(list) || list.length === 0) return { recs: null, text: null, sig: '' };
+const NO_ATTACHMENTS = { recs: null, text: null, sig: '' };
+
+/** `fx`: the field as the archive keeps it (see Normalizer.fx). */
+function attachmentRecs(list: unknown, fx: (v: unknown) => string | null): { recs: AttachmentRec[] | null; text: string | null; sig: string } {
+  if (!Array.isArray(list) || list.length === 0) return NO_ATTACHMENTS;
   const recs: AttachmentRec[] = [];
   const words: string[] = [];
   let sig = '';
   for (const a of list) {
     if (!isObj(a)) continue;
-    const title = str(a.title) ?? str(a.name) ?? str(a.fallback);
-    const url = str(a.asset_url) ?? str(a.image_url) ?? str(a.title_link) ?? str(a.og_scrape_url) ?? str(a.thumb_url);
-    recs.push({ type: str(a.type), title, url, mime_type: str(a.mime_type), file_size: num(a.file_size) });
-    for (const w of [a.title, a.fallback, a.text, a.pretext, a.name]) if (typeof w === 'string' && w) words.push(w);
-    sig += `${str(a.type)}\u0002${title}\u0002${url}\u0002${str(a.text)}\u0003`;
+    const title = fx(a.title) ?? fx(a.name) ?? fx(a.fallback);
+    const url = fx(a.asset_url) ?? fx(a.image_url) ?? fx(a.title_link) ?? fx(a.og_scrape_url) ?? fx(a.thumb_url);
+    const type = fx(a.type);
+    recs.push({ type, title, url, mime_type: fx(a.mime_type), file_size: num(a.file_size) });
+    for (const w of [a.title, a.fallback, a.text, a.pretext, a.name]) if (typeof w === 'string' && w) words.push(fx(w)!);
+    sig += `${type}\u0002${title}\u0002${url}\u0002${fx(a.text)}\u0003`;
   }
   return { recs: recs.length ? recs : null, text: words.length ? words.join(' ') : null, sig };
 }
@@ -105,8 +141,15 @@ export class Normalizer implements EntitySink {
   batch: Batch = emptyBatch();
   size = 0;
   counts = { lines: 0, bytes: 0 };
-  /** The fields of each user as last emitted (a user is emitted again only when one changes). */
-  private userSeen = new Map<string, Obj>();
+  /**
+   * The fields of each user as last emitted (a user is emitted again only when one changes), in
+   * both forms: as UTF-8 text and as parsed from a latin1-decoded line (compared in the form of
+   * the line at hand, without converting anything per message).
+   */
+  private userSeen = new Map<string, { utf8: UserKey; latin1: UserKey }>();
+  /** The latin1-decoded line being normalized, or null (strings are what UTF-8 decoding gives). */
+  private latin1: string | null = null;
+  private wideEscapes: boolean | null = null;
   /**
    * Hand a batch over as soon as it has this many records (`onFull`, synchronous): records that
    * die young cost the garbage collector almost nothing; held for a whole read chunk, they are
@@ -127,6 +170,27 @@ export class Normalizer implements EntitySink {
     return this.onDrain(bytes, lines);
   }
 
+  /** The next entities come from this latin1-decoded line (null: from UTF-8 text). */
+  setLatin1(raw: string | null) {
+    this.latin1 = raw;
+    this.wideEscapes = null;
+  }
+
+  /** A string as UTF-8 decoding would have given it (throws REDO_AS_UTF8 when it cannot tell). */
+  private fixText(s: string): string {
+    if (this.latin1 === null || !NON_ASCII.test(s)) return s;
+    this.wideEscapes ??= WIDE_ESCAPE.test(this.latin1);
+    if (this.wideEscapes) throw REDO_AS_UTF8;
+    return latin1ToUtf8(s);
+  }
+
+  /** `str` for a field the archive keeps. */
+  private fx(v: unknown): string | null {
+    return typeof v === 'string' ? (this.latin1 === null ? v : this.fixText(v)) : str(v);
+  }
+
+  private readonly fxField = (v: unknown) => this.fx(v);
+
   take(): Batch {
     const b = this.batch;
     b.lines = this.counts.lines;
@@ -137,38 +201,45 @@ export class Normalizer implements EntitySink {
   }
 
   reject(line: number, offset: number, reason: string, excerpt: string) {
+    if (this.latin1 !== null) throw REDO_AS_UTF8; // reason and excerpt as UTF-8 text
     this.batch.rejects.push({ line, offset, reason, excerpt });
     this.size++;
   }
 
   private user(u: unknown, raw?: string): string | null {
-    if (!isObj(u)) return typeof u === 'string' ? u : null;
-    const id = str(u.id);
+    if (!isObj(u)) return typeof u === 'string' ? this.fixText(u) : null;
+    const id = this.fx(u.id);
     if (!id) return null;
-    const seen = this.userSeen.get(id);
+    const entry = this.userSeen.get(id);
+    const seen = entry && (this.latin1 === null ? entry.utf8 : entry.latin1);
     if (!seen || seen.updated_at !== u.updated_at || seen.name !== u.name || seen.role !== u.role || seen.deleted_at !== u.deleted_at
       || seen.deactivated_at !== u.deactivated_at || seen.banned !== u.banned) {
-      this.userSeen.set(id, u);
+      // Everything is computed before anything is recorded: fixText may throw REDO_AS_UTF8.
       const rec: UserRec = {
-        id, name: str(u.name), role: str(u.role), deleted_at: str(u.deleted_at), updated_at: str(u.updated_at),
-        raw: raw ?? JSON.stringify(u),
+        id, name: this.fx(u.name), role: this.fx(u.role), deleted_at: this.fx(u.deleted_at), updated_at: this.fx(u.updated_at),
+        raw: raw ?? this.fixText(JSON.stringify(u)),
       };
+      const key = userKey(u, (v) => v);
+      this.userSeen.set(id, this.latin1 === null
+        ? { utf8: key, latin1: userKey(u, utf8ToLatin1) }
+        : { utf8: userKey(u, (v) => this.fixText(v)), latin1: key });
       this.batch.users.push(rec);
       this.size++;
     }
     return id;
   }
 
-  private reaction(r: Obj, raw: string | null, off = -1, len = -1): ReactionRec | null {
-    const user_id = str(r.user_id) ?? (isObj(r.user) ? str(r.user.id) : null);
-    const message_id = str(r.message_id);
-    const type = str(r.type);
+  /** `messageId`: the message a reaction embedded in it belongs to, when it does not say. */
+  private reaction(r: Obj, raw: string | null, off = -1, len = -1, messageId?: string): ReactionRec | null {
+    const user_id = this.fx(r.user_id) ?? (isObj(r.user) ? this.fx(r.user.id) : null);
+    const message_id = messageId === undefined || r.message_id ? this.fx(r.message_id) : messageId;
+    const type = this.fx(r.type);
     if (!user_id || !message_id || !type) return null;
+    const created_at = this.fx(r.created_at);
+    const updated_at = this.fx(r.updated_at);
+    const ownRaw = off >= 0 || raw === null ? null : this.fixText(raw);
     if (isObj(r.user)) this.user(r.user);
-    return {
-      message_id, user_id, type, score: num(r.score), created_at: str(r.created_at), updated_at: str(r.updated_at),
-      raw: off >= 0 ? null : raw, raw_off: off, raw_len: len,
-    };
+    return { message_id, user_id, type, score: num(r.score), created_at, updated_at, raw: ownRaw, raw_off: off, raw_len: len };
   }
 
   /** Line shapes met in this file (envelope / wrapper / bare). */
@@ -182,20 +253,23 @@ export class Normalizer implements EntitySink {
     this.size++;
     switch (c.kind) {
       case 'message': {
-        const id = str(o.id);
-        const created_at = str(o.created_at);
+        const id = this.fx(o.id);
+        const created_at = this.fx(o.created_at);
         const created_us = created_at ? toMicros(created_at) : NaN;
-        const cid = str(o.cid) ?? ctxCid ?? (o.channel && isObj(o.channel) ? str(o.channel.cid) : null);
+        const cid = this.fx(o.cid) ?? ctxCid ?? (o.channel && isObj(o.channel) ? this.fx(o.channel.cid) : null);
         if (!id || !cid || !created_at || Number.isNaN(created_us)) {
           this.reject(line, 0, `message without ${!id ? 'id' : !cid ? 'cid' : 'valid created_at'}`, raw.slice(0, 200));
           return;
         }
-        const user_id = this.user(o.user) ?? str(o.user_id);
-        const type = str(o.type) ?? 'regular';
-        const text = typeof o.text === 'string' ? o.text : '';
-        const deleted_at = str(o.deleted_at);
-        const att = attachmentRecs(o.attachments);
-        const parent_id = str(o.parent_id);
+        const type = this.fx(o.type) ?? 'regular';
+        const text = typeof o.text === 'string' ? this.fx(o.text)! : '';
+        const deleted_at = this.fx(o.deleted_at);
+        const att = attachmentRecs(o.attachments, this.fxField);
+        const parent_id = this.fx(o.parent_id);
+        const updated_at = this.fx(o.updated_at);
+        const textUpdatedAt = this.fx(o.message_text_updated_at);
+        const ownRaw = off >= 0 ? null : this.fixText(raw);
+        const user_id = this.user(o.user) ?? this.fx(o.user_id);
         const edited = o.message_text_updated_at != null;
         let flags = 0;
         if (att.recs) flags |= FLAG.attachment;
@@ -212,17 +286,17 @@ export class Normalizer implements EntitySink {
           reactions = [];
           for (const r of latest) {
             if (!isObj(r)) continue;
-            const rec = this.reaction(r.message_id ? r : { ...r, message_id: id }, null);
+            const rec = this.reaction(r, null, -1, -1, id);
             if (rec) reactions.push(rec);
           }
         }
         const hash = contentHash(
-          `${type}\u0001${text}\u0001${deleted_at}\u0001${o.pinned === true}\u0001${parent_id}\u0001${str(o.message_text_updated_at)}\u0001${att.sig}`,
+          `${type}\u0001${text}\u0001${deleted_at}\u0001${o.pinned === true}\u0001${parent_id}\u0001${textUpdatedAt}\u0001${att.sig}`,
         );
         b.messages.push({
           id, cid, user_id, parent_id, type, text, att_text: att.text, created_at, created_us,
-          updated_at: str(o.updated_at), deleted_at, flags, reply_count: num(o.reply_count) ?? 0,
-          show_in_channel: o.show_in_channel === true ? 1 : 0, hash, raw: off >= 0 ? null : raw, raw_off: off, raw_len: len,
+          updated_at, deleted_at, flags, reply_count: num(o.reply_count) ?? 0,
+          show_in_channel: o.show_in_channel === true ? 1 : 0, hash, raw: ownRaw, raw_off: off, raw_len: len,
           attachments: att.recs, reactions,
         });
         return;

@@ -523,6 +523,21 @@ describe('substring vocabulary (words for *part* and CJK searches)', () => {
   });
 });
 
+describe('version hash', () => {
+  it('is exactly the content hash of the joined parts (archives store it: it must never change)', async () => {
+    const { contentHash, versionHash } = await import('../../main/core/archive/import/normalize.ts');
+    const samples: unknown[][] = [
+      ['regular', 'hello', null, false, null, null, ''],
+      ['deleted', 'Grüße 😀 \u0001 inside', '2024-01-01T00:00:00Z', true, 'parent-1', '2024-01-02T00:00:00Z', 'image\u0002t\u0002u\u0002x\u0003'],
+      ['', '', '', false, '', '', ''],
+      [undefined, 0, 1.5, true],
+    ];
+    for (const parts of samples) expect(versionHash(parts)).toBe(contentHash(parts.map((p) => `${p}`).join('\u0001')));
+    // A value computed by the first release (template string over the same fields): unchanged.
+    expect(versionHash(['regular', 'hello', null, false, null, null, ''])).toBe(contentHash('regular\u0001hello\u0001null\u0001false\u0001null\u0001null\u0001'));
+  });
+});
+
 describe('timestamps (RFC 3339 → microseconds)', () => {
   it('agrees with Date.parse at every precision, across days, months, years, leap days and zones', async () => {
     const { toMicros } = await import('../../main/core/archive/import/normalize.ts');

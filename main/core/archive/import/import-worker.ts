@@ -53,7 +53,10 @@ const sha256: Promise<string> = job.sha256
   });
 sha256.catch(() => undefined);
 port.on('message', (m: { type: string; sha256?: string; path?: string; message?: string }) => {
-  if (m.type === 'sha256') shaResolve(m.sha256!);
+  if (m.type === 'sha256') {
+    mark('hash received');
+    shaResolve(m.sha256!);
+  }
   else if (m.type === 'sha256-error') shaReject(new Error(m.message));
   else if (m.type === 'evidence') evidenceResolve(m.path!);
   else if (m.type === 'evidence-error') evidenceReject(new Error(m.message));
@@ -119,6 +122,7 @@ async function run(db: ArchiveDb) {
       commitNow(final);
       return undefined;
     }
+    if (!waitingForHash) mark('first commit waits for the hash');
     waitingForHash ??= sha256.then((sha) => {
       // Another process importing the same file meanwhile makes this fail (unique): nothing is kept.
       db.prepare('UPDATE files SET sha256 = ? WHERE id = ?').run(sha, fileId);

@@ -19,7 +19,7 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
  * line is done again from UTF-8 (REDO). So is a line that is rejected (its excerpt and reason).
  */
 export const REDO_AS_UTF8 = Symbol('redo the line decoded as UTF-8');
-const NON_ASCII = /[^\x00-\x7f]/;
+export const NON_ASCII = /[^\x00-\x7f]/;
 /** A `\u` escape that is not of an ASCII character (or a `\\u`, which errs on the safe side). */
 const WIDE_ESCAPE = /\\u(?!00[0-7])/;
 /** The user fields that decide whether a user is emitted again. */

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Joiner } from './chunks.ts';
 import { classify, type Classified } from './classify.ts';
-import { REDO_AS_UTF8 } from './normalize.ts';
+import { NON_ASCII, REDO_AS_UTF8 } from './normalize.ts';
 
 /** Where a reader delivers what it finds. Calls are synchronous; `drain` gives backpressure. */
 export interface EntitySink {
@@ -18,9 +18,12 @@ export interface EntitySink {
   setLatin1?(raw: string | null): void;
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
-/** Buffer's own latin1 decoder, without toString's argument handling (≈ 0.1 µs per line). */
+/**
+ * Buffer's own latin1 decoder, without toString's argument handling (≈ 0.1 µs per line); it is
+ * not documented, so toString stands in should a Node release drop it.
+ */
 type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string };
+const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Partial<LatinBuffer>).latin1Slice === 'function';
 
 const excerptOf = (s: string) => (s.length > 200 ? s.slice(0, 200) + '…' : s);
 
@@ -63,7 +66,7 @@ export async function readLines(stream: Readable | AsyncIterable<Buffer>, sink: 
    * (malformed, unrecognised, other entities with non-ASCII bytes, or the sink asked for it).
    */
   const latin1Line = (buf: Buffer, s: number, e: number): boolean => {
-    const raw = (buf as LatinBuffer).latin1Slice(s, e);
+    const raw = HAS_LATIN1_SLICE ? (buf as LatinBuffer).latin1Slice(s, e) : buf.toString('latin1', s, e);
     let value: unknown;
     try {
       value = JSON.parse(raw);

@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { Joiner } from './chunks.ts';
 import { classify, type Classified } from './classify.ts';
 import { NON_ASCII, REDO_AS_UTF8 } from './normalize.ts';
+import { KIND, lineScanner } from './line-scan.ts';
 
 /** Where a reader delivers what it finds. Calls are synchronous; `drain` gives backpressure. */
 export interface EntitySink {
@@ -24,6 +25,7 @@ export interface EntitySink {
  */
 type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string };
 const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Partial<LatinBuffer>).latin1Slice === 'function';
+const latin1Slice = (buf: Buffer, s: number, e: number) => (HAS_LATIN1_SLICE ? (buf as LatinBuffer).latin1Slice(s, e) : buf.toString('latin1', s, e));
 
 const excerptOf = (s: string) => (s.length > 200 ? s.slice(0, 200) + '…' : s);
 
@@ -33,7 +35,9 @@ const excerptOf = (s: string) => (s.length > 200 ? s.slice(0, 200) + '…' : s);
  * point at their bytes in the evidence file instead of copying them. Tolerates CRLF and blank
  * lines; a final line without newline that does not parse is reported as truncated.
  */
-export async function readLines(stream: Readable | AsyncIterable<Buffer>, sink: EntitySink): Promise<{ lines: number; bytes: number }> {
+export async function readLines(
+  stream: Readable | AsyncIterable<Buffer>, sink: EntitySink, opts: { native?: boolean } = {},
+): Promise<{ lines: number; bytes: number }> {
   let carry: Buffer | null = null;
   let carryStart = 0; // file offset of carry[0]
   let lineNo = 0;
@@ -41,6 +45,44 @@ export async function readLines(stream: Readable | AsyncIterable<Buffer>, sink: 
 
   const latin1 = typeof sink.setLatin1 === 'function';
   let base = 0;
+  const scanner = latin1 && opts.native !== false ? lineScanner : null;
+  const ranges = new Int32Array(scanner ? scanner.keys.length * 3 + 1 : 0);
+  const USER = scanner ? scanner.keys.indexOf('user') : -1;
+  /** Embedded users by their exact bytes: most messages repeat their author's object verbatim. */
+  let users = new Map<string, { bytes: Buffer; value: unknown }>();
+
+  const valueAt = (buf: Buffer, s: number, e: number, kind: number): unknown => {
+    switch (kind) {
+      case KIND.str: return latin1Slice(buf, s + 1, e - 1);
+      case KIND.true: return true;
+      case KIND.false: return false;
+      case KIND.null: return null;
+      case KIND.objEmpty: return {};
+      case KIND.arrEmpty: return [];
+      default: return JSON.parse(latin1Slice(buf, s, e)); // already validated: just this value
+    }
+  };
+  const userAt = (buf: Buffer, s: number, e: number): unknown => {
+    const key = latin1Slice(buf, s, Math.min(e, s + 64)); // starts with its id in Stream's order
+    const hit = users.get(key);
+    if (hit && hit.bytes.length === e - s && buf.compare(hit.bytes, 0, hit.bytes.length, s, e) === 0) return hit.value;
+    const value = JSON.parse(latin1Slice(buf, s, e));
+    if (users.size >= 50_000) users = new Map();
+    users.set(key, { bytes: Buffer.from(buf.subarray(s, e)), value });
+    return value;
+  };
+  /** The entity object of a line the native scanner vouched for, with just the fields it reported. */
+  const fromRanges = (buf: Buffer): Record<string, unknown> => {
+    const o: Record<string, unknown> = {};
+    const keys = scanner!.keys;
+    for (let i = 0; i < keys.length; i++) {
+      const kind = ranges[i * 3 + 2];
+      if (kind === 0) continue;
+      const s = ranges[i * 3], e = ranges[i * 3 + 1];
+      o[keys[i]] = i === USER && kind === KIND.obj ? userAt(buf, s, e) : valueAt(buf, s, e, kind);
+    }
+    return o;
+  };
 
   /** The line decoded as UTF-8: every line can take this path. */
   const utf8Line = (buf: Buffer, s: number, e: number, pos: number, truncated: boolean) => {
@@ -66,14 +108,20 @@ export async function readLines(stream: Readable | AsyncIterable<Buffer>, sink: 
    * (malformed, unrecognised, other entities with non-ASCII bytes, or the sink asked for it).
    */
   const latin1Line = (buf: Buffer, s: number, e: number): boolean => {
-    const raw = HAS_LATIN1_SLICE ? (buf as LatinBuffer).latin1Slice(s, e) : buf.toString('latin1', s, e);
-    let value: unknown;
-    try {
-      value = JSON.parse(raw);
-    } catch {
-      return false; // the UTF-8 path reports it, with positions and excerpt as UTF-8 text
+    const raw = latin1Slice(buf, s, e);
+    let c: Classified | null;
+    const scanned = scanner ? scanner.scan(buf, s, e, ranges) : 0;
+    if (scanned) {
+      c = { kind: scanned === 1 ? 'message' : 'reaction', o: fromRanges(buf), shape: 'envelope', name: scanned === 1 ? 'message' : 'reaction' };
+    } else {
+      let value: unknown;
+      try {
+        value = JSON.parse(raw);
+      } catch {
+        return false; // the UTF-8 path reports it, with positions and excerpt as UTF-8 text
+      }
+      c = classify(value);
     }
-    const c = classify(value);
     if (!c) return false;
     if (c.kind !== 'message' && c.kind !== 'reaction') {
       // Few lines (channels, members, users, reads): kept whole as text, so decoded as UTF-8.

@@ -1,0 +1,124 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { lineScanner } from '../../main/core/archive/import/line-scan.ts';
+import { readLines } from '../../main/core/archive/import/read-lines.ts';
+import { Normalizer } from '../../main/core/archive/import/normalize.ts';
+import type { Batch } from '../../main/core/archive/import/records.ts';
+import { createDataset } from '../../main/sandbox/data/index.ts';
+import { writeChannelExport } from '../../main/sandbox/data/export-writer.ts';
+import { tmpDir } from './helpers/fixtures.ts';
+
+/**
+ * The native line scanner (native/line-scan.cc) replaces JSON.parse for message and reaction
+ * envelopes. It must never change a record, and never accept a line JSON.parse rejects: every
+ * test compares the import's records with the scanner on and off.
+ */
+
+type Out = Omit<Batch, 'lines' | 'bytes'>;
+
+async function normalize(bytes: Buffer, native: boolean): Promise<Out> {
+  const out: Out = { users: [], channels: [], members: [], messages: [], reactions: [], reads: [], others: [], rejects: [] };
+  const n = new Normalizer(() => undefined);
+  n.flushAt = 64;
+  n.onFull = () => {
+    const b = n.take();
+    for (const k of Object.keys(out) as (keyof Out)[]) (out[k] as unknown[]).push(...b[k]);
+  };
+  async function* chunks() {
+    for (let i = 0; i < bytes.length; i += 65536) yield bytes.subarray(i, i + 65536);
+  }
+  await readLines(chunks(), n, { native });
+  n.onFull();
+  return out;
+}
+
+const dir = tmpDir();
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+async function realisticLines(): Promise<Buffer> {
+  const ds = createDataset({ seed: 11, messages: 1500 });
+  const file = path.join(dir, 'a.ndjson');
+  await writeChannelExport(file, ds, { version: 'v2', shape: 'envelope', include_soft_deleted_channels: true, include_truncated_messages: true });
+  return fs.readFileSync(file);
+}
+
+/** A small deterministic generator (the fuzz cases must be the same on every run). */
+function rng(seed: number) {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+describe('native line scanner', () => {
+  it('is built and loaded (npm install builds it; without it imports fall back to JSON.parse)', () => {
+    expect(lineScanner).not.toBeNull();
+  });
+
+  it('gives exactly the records of JSON.parse on a realistic export', async () => {
+    const bytes = await realisticLines();
+    const on = await normalize(bytes, true);
+    expect(on.messages.length).toBeGreaterThan(1000);
+    expect(on.reactions.length).toBeGreaterThan(50);
+    expect(on).toEqual(await normalize(bytes, false));
+  });
+
+  it('vouches for no line JSON.parse rejects, and changes no record, under thousands of mutations', async () => {
+    const lines = (await realisticLines()).toString('latin1').split('\n')
+      .filter((l) => l.startsWith('{"type":"message"') || l.startsWith('{"type":"reaction"'));
+    const sample = lines.filter((_, i) => i % 7 === 0).slice(0, 150);
+    const rand = rng(42);
+    const interesting = ['"', '\\', '{', '}', '[', ']', ',', ':', ' ', '\t', '\r', 'u', '0', '9', 'e', 'E', '-', '+', '.', 't', 'n', 'f',
+      '\x00', '\x1f', '\x7f', '\x80', '\xc3', '\xff', 'x', '"id"', '\\u0069', '\\"', '\\\\', '\\u00e9', '\\ud800'];
+    const mutated: string[] = [];
+    for (const line of sample) {
+      for (let m = 0; m < 40; m++) {
+        const at = Math.floor(rand() * line.length);
+        const what = interesting[Math.floor(rand() * interesting.length)];
+        const op = rand();
+        mutated.push(op < 0.4 ? line.slice(0, at) + what + line.slice(at + 1) // replace a character
+          : op < 0.7 ? line.slice(0, at) + what + line.slice(at) // insert
+            : op < 0.85 ? line.slice(0, at) + line.slice(at + 1 + Math.floor(rand() * 8)) // delete
+              : line.slice(0, at)); // truncate
+      }
+      // Shapes the scanner must hand back: a known key twice, a key written with escapes, more keys.
+      mutated.push(line.replace('"text":', '"text":"first","text":'), line.replace('"id":', '"\\u0069d":'), line.replace('"text":', '"te\\u0078t":'),
+        line.replace(/}$/, ',"extra":1}'), line.replace('{"type":', '{ "type":'), `  ${line}\t`);
+    }
+    const bytes = Buffer.from(mutated.join('\n') + '\n', 'latin1');
+    // The scanner itself: never 1 or 2 for a line JSON.parse rejects.
+    const out = new Int32Array(lineScanner!.keys.length * 3 + 1);
+    let rejected = 0, vouched = 0;
+    for (const l of mutated) {
+      const b = Buffer.from(l, 'latin1');
+      let valid = true;
+      try {
+        JSON.parse(b.toString('utf8'));
+      } catch {
+        valid = false;
+      }
+      const r = lineScanner!.scan(b, 0, b.length, out);
+      if (!valid) {
+        rejected++;
+        expect(r, l.slice(0, 300)).toBe(0);
+      } else if (r) vouched++;
+    }
+    expect(rejected).toBeGreaterThan(2000); // the mutations do reach the error paths
+    expect(vouched).toBeGreaterThan(1000); // and valid variants take the native path
+    // The records, rejections included, are those of JSON.parse.
+    expect(await normalize(bytes, true)).toEqual(await normalize(bytes, false));
+  });
+
+  it('reports ranges only within the given slice of the buffer', () => {
+    const line = Buffer.from('xx{"type":"message","data":{"id":"a","text":"b","cid":"c:1","created_at":"2024-01-01T00:00:00Z"}}yy');
+    const out = new Int32Array(lineScanner!.keys.length * 3 + 1);
+    expect(lineScanner!.scan(line, 2, line.length - 2, out)).toBe(1);
+    expect(line.toString('latin1', out[0], out[1])).toBe('"a"');
+    expect(lineScanner!.scan(line, 2, line.length - 3, out)).toBe(0); // cut short: not vouched for
+    expect(lineScanner!.scan(line, 0, line.length + 5, out)).toBe(0); // beyond the buffer: refused
+  });
+});

@@ -64,13 +64,32 @@ export function ensureNodeModules(log = console.error) {
   const local = path.join(root, 'node_modules', 'node', 'bin', 'node');
   const stale = !fs.existsSync(marker) || !fs.existsSync(local) ||
     (fs.existsSync(lock) && fs.statSync(lock).mtimeMs > fs.statSync(marker).mtimeMs + 1000);
-  if (!stale) return;
+  if (!stale) {
+    ensureNativeBuild(log);
+    return;
+  }
   log('setup: installing npm dependencies (npm ci)…');
   const args = fs.existsSync(lock) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
   const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
     log('setup: npm could not install the dependencies (see above).');
     process.exit(r.status ?? 1);
+  }
+}
+
+/**
+ * The native line scanner is built by `npm ci` (the package's install script). A checkout whose
+ * node_modules is current did not run it since the scanner's source changed: build it now.
+ */
+function ensureNativeBuild(log) {
+  const src = path.join(root, 'native', 'line-scan.cc');
+  const built = path.join(root, 'native', 'build', 'Release', 'line_scan.node');
+  if (!fs.existsSync(src)) return;
+  if (fs.existsSync(built) && fs.statSync(built).mtimeMs >= fs.statSync(src).mtimeMs) return;
+  log('setup: building the native line scanner (node-gyp)…');
+  const r = spawnSync('npm', ['run', 'install', '--silent'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    log('setup: the native line scanner did not build (see above); imports fall back to JSON.parse, and its test fails.');
   }
 }
 

@@ -301,3 +301,29 @@ describe('facets and pagination at scale', () => {
     expect(err.code).toBe('bad_cursor');
   });
 });
+
+describe('index rows derived inside SQLite', () => {
+  it('META_TOKENS_SQL and BODY_SQL give exactly metaTokens and the body, for every flag combination', async () => {
+    const { BODY_SQL, META_TOKENS_SQL, metaTokens } = await import('../../main/core/archive/meta-tokens.ts');
+    const db = new Database(':memory:');
+    try {
+      db.exec('CREATE TABLE batch (text TEXT, att_text TEXT, channel_pk INTEGER, user_pk INTEGER, flags INTEGER, versions INTEGER)');
+      const ins = db.prepare('INSERT INTO batch VALUES (?,?,?,?,?,?)');
+      const rows: [string, string | null, number, number | null, number, number][] = [];
+      for (let flags = 0; flags < 128; flags++) {
+        for (const versions of [1, 2]) {
+          for (const userPk of [null, 7, 123456]) {
+            for (const att of [null, '', 'photo.png trip']) rows.push([`text ${flags} café`, att, 3 + flags, userPk, flags, versions]);
+          }
+        }
+      }
+      for (const r of rows) ins.run(...r);
+      const got = db.prepare(`SELECT ${META_TOKENS_SQL} AS meta, ${BODY_SQL} AS body FROM batch ORDER BY rowid`).all() as { meta: string; body: string }[];
+      expect(got).toEqual(rows.map(([text, att, ch, u, flags, versions]) => ({
+        meta: metaTokens(u, ch, flags, versions), body: att ? `${text}\n${att}` : text,
+      })));
+    } finally {
+      db.close();
+    }
+  });
+});

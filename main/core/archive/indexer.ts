@@ -12,7 +12,7 @@ import { openArchiveDb, openFtsDb } from './db.ts';
 import { SearchEngine } from './search/search.ts';
 import { addTermsOf, refreshTerms } from './search/terms.ts';
 import { hotKey, hotMatch } from './search/compile.ts';
-import { metaTokens } from './meta-tokens.ts';
+import { BODY_SQL, META_TOKENS_SQL, metaTokens } from './meta-tokens.ts';
 import { mark } from './import/timeline.ts';
 
 const { dbPath, ftsPath } = workerData as { dbPath: string; ftsPath: string };
@@ -21,13 +21,16 @@ const src = new Database(dbPath, { readonly: true, fileMustExist: true });
 src.pragma('busy_timeout = 10000');
 src.pragma('cache_size = -8192');
 // Each batch is sorted by time key inside SQLite (in memory: a batch's rows never sit in JS),
-// copied into a temporary table first: the read of archive.db then lasts a fraction of a second
-// instead of the whole batch's indexing — a long read would keep the import's checkpoints from
-// completing, and the WAL from restarting (import-worker.ts).
-src.pragma('temp_store = MEMORY');
+// copied into a temporary table of the index's connection first: the read of archive.db (attached
+// read-only) then lasts a fraction of a second instead of the whole batch's indexing — a long read
+// would keep the import's checkpoints from completing, and the WAL from restarting
+// (import-worker.ts). The index rows are then derived and inserted by one statement, inside SQLite.
+fts.prepare('ATTACH DATABASE ? AS src').run(dbPath); // only ever read: this connection's transactions write fts.db alone
+fts.pragma('src.cache_size = -2048');
+fts.pragma('temp_store = MEMORY');
 // An in-memory temporary database keeps deleted pages; auto-vacuum gives them back after each batch.
-src.pragma('temp.auto_vacuum = FULL');
-src.exec(`CREATE TEMP TABLE batch (tkey INTEGER, text TEXT, att_text TEXT, channel_pk INTEGER, user_pk INTEGER, flags INTEGER, versions INTEGER)`);
+fts.pragma('temp.auto_vacuum = FULL');
+fts.exec(`CREATE TEMP TABLE batch (tkey INTEGER, text TEXT, att_text TEXT, channel_pk INTEGER, user_pk INTEGER, flags INTEGER, versions INTEGER)`);
 const port = parentPort!;
 // A reader over both files, for precomputing facets of the broadest queries.
 const both = openArchiveDb(dbPath, { cacheMb: 8, attachFts: true, ftsCacheMb: 8, mmap: false });
@@ -42,10 +45,12 @@ const s = {
   setState: fts.prepare('UPDATE indexer_state SET v = ? WHERE k = ?'),
   ins: fts.prepare('INSERT INTO messages_fts (rowid, body, meta) VALUES (?,?,?)'),
   del: fts.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
-  loadBatch: src.prepare(`INSERT INTO temp.batch SELECT tkey, text, att_text, channel_pk, user_pk, flags, versions FROM messages
+  loadBatch: fts.prepare(`INSERT INTO temp.batch SELECT tkey, text, att_text, channel_pk, user_pk, flags, versions FROM src.messages
                           WHERE seq > ? AND seq <= ? ORDER BY tkey`),
-  batchRows: src.prepare('SELECT * FROM temp.batch ORDER BY rowid'),
-  clearBatch: src.prepare('DELETE FROM temp.batch'),
+  indexBatch: fts.prepare(`INSERT INTO messages_fts (rowid, body, meta) SELECT tkey, ${BODY_SQL}, ${META_TOKENS_SQL}
+                           FROM temp.batch ORDER BY rowid`),
+  batchBodies: fts.prepare(`SELECT ${BODY_SQL} FROM temp.batch`).pluck(),
+  clearBatch: fts.prepare('DELETE FROM temp.batch'),
   updates: src.prepare('SELECT id, tkey FROM fts_updates WHERE id > ? ORDER BY id LIMIT ?'),
   current: src.prepare('SELECT seq, text, att_text, channel_pk, user_pk, flags, versions FROM messages WHERE tkey = ?'),
   maxSeq: src.prepare("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'messages'), 0)").pluck(),
@@ -71,12 +76,10 @@ function step(): number {
     s.clearBatch.run(); // a failed step may have left its rows
     s.loadBatch.run(seq, last);
     fts.transaction(() => {
-      for (const r of s.batchRows.iterate() as IterableIterator<Row>) {
-        const body = bodyOf(r);
-        s.ins.run(r.tkey, body, metaOf(r));
-        noteTerms(body);
-        n++;
-      }
+      n = s.indexBatch.run().changes;
+      // Small batches: their words go into the substring vocabulary directly (see noteTerms).
+      if (termsBodies && termsBodies.length + n <= TERMS_FROM_BODIES) for (const b of s.batchBodies.iterate() as IterableIterator<string>) noteTerms(b);
+      else termsBodies = null;
       s.setState.run(last, 'seq');
       s.setState.run(0, 'terms');
     })();

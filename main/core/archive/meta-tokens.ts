@@ -17,3 +17,21 @@ export function metaTokens(userPk: number | null, channelPk: number, flags: numb
   if (flags & FLAG.system) m += ' fsys';
   return m;
 }
+
+/**
+ * metaTokens as an SQL expression over columns user_pk, channel_pk, flags, versions: the indexer
+ * derives a whole batch's tokens inside SQLite (no JavaScript row per message). A test checks it
+ * against metaTokens for every combination.
+ */
+export const META_TOKENS_SQL = `'fany c' || channel_pk
+  || CASE WHEN user_pk IS NOT NULL THEN ' u' || user_pk ELSE '' END
+  || CASE WHEN flags & ${FLAG.attachment} THEN ' fatt' ELSE '' END
+  || CASE WHEN flags & ${FLAG.reaction} THEN ' freact' ELSE '' END
+  || CASE WHEN flags & ${FLAG.reply} THEN ' freply' ELSE '' END
+  || CASE WHEN flags & ${FLAG.deleted} THEN ' fdel' ELSE '' END
+  || CASE WHEN flags & ${FLAG.edited} OR versions > 1 THEN ' fedit' ELSE '' END
+  || CASE WHEN flags & ${FLAG.pinned} THEN ' fpin' ELSE '' END
+  || CASE WHEN flags & ${FLAG.system} THEN ' fsys' ELSE '' END`;
+
+/** The indexed body (text, then attachment words on their own line) as an SQL expression. */
+export const BODY_SQL = `CASE WHEN att_text <> '' THEN text || char(10) || att_text ELSE text END`;

@@ -16,7 +16,8 @@
 #endif
 
 namespace {
-enum Kind { STR = 1, STR_ESC, NUM, TRUE_, FALSE_, NULL_, OBJ_EMPTY, OBJ, ARR_EMPTY, ARR };
+// STR: no escapes, ASCII only; STR_HI: no escapes, some bytes >= 0x80 (UTF-8 text).
+enum Kind { STR = 1, STR_ESC, NUM, TRUE_, FALSE_, NULL_, OBJ_EMPTY, OBJ, ARR_EMPTY, ARR, STR_HI };
 const char* KEYS[] = {"id", "text", "type", "cid", "created_at", "updated_at", "deleted_at", "parent_id", "user", "user_id",
                       "attachments", "latest_reactions", "reaction_counts", "pinned", "show_in_channel", "reply_count",
                       "message_text_updated_at", "channel", "message_id", "score"};
@@ -29,9 +30,10 @@ inline const uint8_t* ws(const uint8_t* p, const uint8_t* e) {
   return p;
 }
 // p at '"'; returns past the closing quote or nullptr.
-inline const uint8_t* str(const uint8_t* p, const uint8_t* e, bool& esc) {
+inline const uint8_t* str(const uint8_t* p, const uint8_t* e, bool& esc, bool& hi) {
   p++;
   esc = false;
+  hi = false;
 #if defined(__SSE2__)
   const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\'), space = _mm_set1_epi8(0x20);
 #endif
@@ -43,7 +45,14 @@ inline const uint8_t* str(const uint8_t* p, const uint8_t* e, bool& esc) {
       __m128i m = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, bslash)),
                                _mm_andnot_si128(_mm_cmpeq_epi8(_mm_max_epu8(x, space), x), _mm_set1_epi8(-1)));
       int bits = _mm_movemask_epi8(m);
-      if (bits) { p += __builtin_ctz(bits); break; }
+      int high = _mm_movemask_epi8(x);  // bytes >= 0x80
+      if (bits) {
+        int at = __builtin_ctz(bits);
+        if (high & ((1 << at) - 1)) hi = true;
+        p += at;
+        break;
+      }
+      if (high) hi = true;
       p += 16;
     }
     if (p >= e) return nullptr;
@@ -63,6 +72,7 @@ inline const uint8_t* str(const uint8_t* p, const uint8_t* e, bool& esc) {
       return nullptr;
     }
     if (c < 0x20) return nullptr;
+    if (c >= 0x80) hi = true;
     p++;
   }
   return nullptr;
@@ -93,9 +103,9 @@ const uint8_t* object(const uint8_t* p, const uint8_t* e, int depth, int& kind, 
   kind = OBJ;
   for (;;) {
     if (p >= e || *p != '"') return nullptr;
-    bool esc;
+    bool esc, khi;
     const uint8_t* ks = p + 1;
-    const uint8_t* q = str(p, e, esc);
+    const uint8_t* q = str(p, e, esc, khi);
     if (!q) return nullptr;
     size_t klen = (q - 1) - ks;
     p = ws(q, e);
@@ -126,7 +136,7 @@ const uint8_t* object(const uint8_t* p, const uint8_t* e, int depth, int& kind, 
 const uint8_t* value(const uint8_t* p, const uint8_t* e, int depth, int& kind) {
   if (p >= e || depth > 256) return nullptr;
   switch (*p) {
-    case '"': { bool esc; const uint8_t* q = str(p, e, esc); kind = esc ? STR_ESC : STR; return q; }
+    case '"': { bool esc, hi; const uint8_t* q = str(p, e, esc, hi); kind = esc ? STR_ESC : hi ? STR_HI : STR; return q; }
     case '{': return object(p, e, depth, kind, nullptr, nullptr);
     case '[': {
       p = ws(p + 1, e);
@@ -205,6 +215,8 @@ napi_value Init(napi_env env, napi_value exports) {
   napi_set_named_property(env, exports, "scan", fn);
   napi_value n; napi_create_int32(env, NKEYS, &n);
   napi_set_named_property(env, exports, "nkeys", n);
+  napi_value ver; napi_create_int32(env, 2, &ver);  // line-scan.ts checks it: bump when the output changes
+  napi_set_named_property(env, exports, "version", ver);
   return exports;
 }
 }  // namespace

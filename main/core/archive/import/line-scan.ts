@@ -17,7 +17,7 @@ export interface LineScanner {
 }
 
 /** Value kinds reported per key (0: the key is absent). */
-export const KIND = { str: 1, strEscaped: 2, num: 3, true: 4, false: 5, null: 6, objEmpty: 7, obj: 8, arrEmpty: 9, arr: 10 } as const;
+export const KIND = { str: 1, strEscaped: 2, num: 3, true: 4, false: 5, null: 6, objEmpty: 7, obj: 8, arrEmpty: 9, arr: 10, strNonAscii: 11 } as const;
 
 const KEYS = ['id', 'text', 'type', 'cid', 'created_at', 'updated_at', 'deleted_at', 'parent_id', 'user', 'user_id', 'attachments',
   'latest_reactions', 'reaction_counts', 'pinned', 'show_in_channel', 'reply_count', 'message_text_updated_at', 'channel', 'message_id',
@@ -30,8 +30,9 @@ function load(): LineScanner | null {
   for (let i = 0; i < 8 && !fs.existsSync(path.join(dir, 'package.json')); i++) dir = path.dirname(dir);
   const file = path.join(dir, 'native', 'build', 'Release', 'line_scan.node');
   try {
-    const m = createRequire(import.meta.url)(file) as { scan: LineScanner['scan']; nkeys: number };
-    if (m.nkeys !== KEYS.length) return null; // a stale build of another key list
+    const m = createRequire(import.meta.url)(file) as { scan: LineScanner['scan']; nkeys: number; version: number };
+    // A stale build (another key list, or without the kinds this file expects): not used.
+    if (m.nkeys !== KEYS.length || m.version !== 2) return null;
     return { scan: m.scan, keys: KEYS };
   } catch {
     return null;

@@ -192,6 +192,12 @@ export class Normalizer implements EntitySink {
     return this.onDrain(bytes, lines);
   }
 
+  /** Entities handed over without their line's text: a rejection is redone from UTF-8 text. */
+  private noText = false;
+  setNoText(on: boolean) {
+    this.noText = on;
+  }
+
   /** The next entities come from this latin1-decoded line (null: from UTF-8 text). */
   setLatin1(raw: string | null) {
     this.latin1 = raw;
@@ -223,7 +229,7 @@ export class Normalizer implements EntitySink {
   }
 
   reject(line: number, offset: number, reason: string, excerpt: string) {
-    if (this.latin1 !== null) throw REDO_AS_UTF8; // reason and excerpt as UTF-8 text
+    if (this.latin1 !== null || this.noText) throw REDO_AS_UTF8; // reason and excerpt as UTF-8 text
     this.batch.rejects.push({ line, offset, reason, excerpt });
     this.size++;
   }

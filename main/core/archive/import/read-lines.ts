@@ -17,6 +17,8 @@ export interface EntitySink {
    * text, or throws REDO_AS_UTF8 to get the line again decoded as UTF-8 (normalize.ts).
    */
   setLatin1?(raw: string | null): void;
+  /** With setLatin1: entities handed over without their line's text (`raw` is ''); a rejection throws REDO_AS_UTF8. */
+  setNoText?(on: boolean): void;
 }
 
 /**
@@ -45,28 +47,31 @@ export async function readLines(
 
   const latin1 = typeof sink.setLatin1 === 'function';
   let base = 0;
-  const scanner = latin1 && opts.native !== false ? lineScanner : null;
+  const scanner = latin1 && opts.native !== false && typeof sink.setNoText === 'function' ? lineScanner : null;
   const ranges = new Int32Array(scanner ? scanner.keys.length * 3 + 1 : 0);
   const USER = scanner ? scanner.keys.indexOf('user') : -1;
   /** Embedded users by their exact bytes: most messages repeat their author's object verbatim. */
   let users = new Map<string, { bytes: Buffer; value: unknown }>();
 
+  // Values come out as UTF-8 text (what JSON.parse of the decoded line gives): ASCII strings cheaply
+  // as latin1, others decoded from just their bytes.
   const valueAt = (buf: Buffer, s: number, e: number, kind: number): unknown => {
     switch (kind) {
       case KIND.str: return latin1Slice(buf, s + 1, e - 1);
+      case KIND.strNonAscii: return buf.toString('utf8', s + 1, e - 1);
       case KIND.true: return true;
       case KIND.false: return false;
       case KIND.null: return null;
       case KIND.objEmpty: return {};
       case KIND.arrEmpty: return [];
-      default: return JSON.parse(latin1Slice(buf, s, e)); // already validated: just this value
+      default: return JSON.parse(buf.toString('utf8', s, e)); // already validated: just this value
     }
   };
   const userAt = (buf: Buffer, s: number, e: number): unknown => {
     const key = latin1Slice(buf, s, Math.min(e, s + 64)); // starts with its id in Stream's order
     const hit = users.get(key);
     if (hit && hit.bytes.length === e - s && buf.compare(hit.bytes, 0, hit.bytes.length, s, e) === 0) return hit.value;
-    const value = JSON.parse(latin1Slice(buf, s, e));
+    const value = JSON.parse(buf.toString('utf8', s, e));
     if (users.size >= 50_000) users = new Map();
     users.set(key, { bytes: Buffer.from(buf.subarray(s, e)), value });
     return value;
@@ -107,21 +112,36 @@ export async function readLines(
    * multi-byte characters, and JSON.parse is faster on the result). False: take the UTF-8 path
    * (malformed, unrecognised, other entities with non-ASCII bytes, or the sink asked for it).
    */
-  const latin1Line = (buf: Buffer, s: number, e: number): boolean => {
-    const raw = latin1Slice(buf, s, e);
-    let c: Classified | null;
-    const scanned = scanner ? scanner.scan(buf, s, e, ranges) : 0;
-    if (scanned) {
-      c = { kind: scanned === 1 ? 'message' : 'reaction', o: fromRanges(buf), shape: 'envelope', name: scanned === 1 ? 'message' : 'reaction' };
-    } else {
-      let value: unknown;
-      try {
-        value = JSON.parse(raw);
-      } catch {
-        return false; // the UTF-8 path reports it, with positions and excerpt as UTF-8 text
-      }
-      c = classify(value);
+  /**
+   * A message or reaction envelope the native scanner vouched for: its values, as UTF-8 text, go
+   * to the sink without the line ever becoming a string. The sink has no line text, so a line it
+   * would reject is done again on the UTF-8 path (which words the rejection).
+   */
+  const scannedLine = (buf: Buffer, s: number, e: number, scanned: number): boolean => {
+    const kind = scanned === 1 ? 'message' : 'reaction';
+    sink.setNoText!(true);
+    try {
+      sink.entity({ kind, o: fromRanges(buf), shape: 'envelope', name: kind }, '', lineNo, undefined, base + s, e - s);
+    } catch (err) {
+      if (err === REDO_AS_UTF8) return false;
+      throw err;
+    } finally {
+      sink.setNoText!(false);
     }
+    return true;
+  };
+
+  const latin1Line = (buf: Buffer, s: number, e: number): boolean => {
+    const scanned = scanner ? scanner.scan(buf, s, e, ranges) : 0;
+    if (scanned) return scannedLine(buf, s, e, scanned);
+    const raw = latin1Slice(buf, s, e);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      return false; // the UTF-8 path reports it, with positions and excerpt as UTF-8 text
+    }
+    const c = classify(value);
     if (!c) return false;
     if (c.kind !== 'message' && c.kind !== 'reaction') {
       // Few lines (channels, members, users, reads): kept whole as text, so decoded as UTF-8.

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lineScanner } from '../../main/core/archive/import/line-scan.ts';
 import { readLines } from '../../main/core/archive/import/read-lines.ts';
+import { readV1 } from '../../main/core/archive/import/read-v1.ts';
 import { Normalizer } from '../../main/core/archive/import/normalize.ts';
 import type { Batch } from '../../main/core/archive/import/records.ts';
 import { createDataset } from '../../main/sandbox/data/index.ts';
@@ -17,7 +18,7 @@ import { tmpDir } from './helpers/fixtures.ts';
 
 type Out = Omit<Batch, 'lines' | 'bytes'>;
 
-async function normalize(bytes: Buffer, native: boolean): Promise<Out> {
+async function normalize(bytes: Buffer, native: boolean, reader: typeof readLines | typeof readV1 = readLines): Promise<Out> {
   const out: Out = { users: [], channels: [], members: [], messages: [], reactions: [], reads: [], others: [], rejects: [] };
   const n = new Normalizer(() => undefined);
   n.flushAt = 64;
@@ -28,7 +29,7 @@ async function normalize(bytes: Buffer, native: boolean): Promise<Out> {
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += 65536) yield bytes.subarray(i, i + 65536);
   }
-  await readLines(chunks(), n, { native });
+  await reader(chunks(), n, { native });
   n.onFull();
   return out;
 }
@@ -111,6 +112,24 @@ describe('native line scanner', () => {
     expect(vouched).toBeGreaterThan(1000); // and valid variants take the native path
     // The records, rejections included, are those of JSON.parse.
     expect(await normalize(bytes, true)).toEqual(await normalize(bytes, false));
+  });
+
+  it('gives exactly the records of JSON.parse for a v1 document (bare messages), malformed ones included', async () => {
+    const ds = createDataset({ seed: 12, messages: 800 });
+    const file = path.join(dir, 'b.json');
+    await writeChannelExport(file, ds, { version: 'v1' });
+    const bytes = fs.readFileSync(file);
+    const on = await normalize(bytes, true, readV1);
+    expect(on.messages.length).toBeGreaterThan(500);
+    expect(on).toEqual(await normalize(bytes, false, readV1));
+    // Damaged messages inside the document: rejected the same way, with the same words.
+    const text = bytes.toString('utf8');
+    const broken = text.replace(/"text":"([^"]*)"/, '"text":"$1\u0001bad\\x"').replace(/"created_at":"[^"]*"/, '"created_at":"not a time"');
+    expect(broken).not.toBe(text);
+    const b = Buffer.from(broken);
+    const bOn = await normalize(b, true, readV1);
+    expect(bOn.rejects.length).toBeGreaterThan(0);
+    expect(bOn).toEqual(await normalize(b, false, readV1));
   });
 
   it('reports ranges only within the given slice of the buffer', () => {

@@ -10,8 +10,11 @@ import { fileURLToPath } from 'node:url';
  * importer parses every line with JSON.parse, as before; with CI=true a test requires it.
  */
 export interface LineScanner {
-  /** 1 message, 2 reaction (ranges in `out`), 0 not vouched for: parse the line with JSON.parse. */
-  scan(buf: Buffer, start: number, end: number, out: Int32Array): number;
+  /**
+   * Mode 0 (a v2 line): 1 message envelope, 2 reaction envelope; mode 1 (one bare object, e.g. a
+   * v1 message): 3. Ranges of the entity's values in `out`. 0: not vouched for — use JSON.parse.
+   */
+  scan(buf: Buffer, start: number, end: number, out: Int32Array, mode?: number): number;
   /** `out` holds [start, end, kind] per key, in this order, then one flag. */
   keys: readonly string[];
 }
@@ -32,7 +35,7 @@ function load(): LineScanner | null {
   try {
     const m = createRequire(import.meta.url)(file) as { scan: LineScanner['scan']; nkeys: number; version: number };
     // A stale build (another key list, or without the kinds this file expects): not used.
-    if (m.nkeys !== KEYS.length || m.version !== 2) return null;
+    if (m.nkeys !== KEYS.length || m.version !== 3) return null;
     return { scan: m.scan, keys: KEYS };
   } catch {
     return null;
@@ -40,3 +43,68 @@ function load(): LineScanner | null {
 }
 
 export const lineScanner: LineScanner | null = load();
+
+type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string };
+const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Partial<LatinBuffer>).latin1Slice === 'function';
+/** Buffer's own latin1 decoder, without toString's argument handling; toString should a Node release drop it. */
+export const latin1Slice = (buf: Buffer, s: number, e: number) =>
+  (HAS_LATIN1_SLICE ? (buf as LatinBuffer).latin1Slice(s, e) : buf.toString('latin1', s, e));
+
+/**
+ * Turns what the scanner reported into the entity object the normalizer reads (only the keys it
+ * reads), as JSON.parse of the UTF-8 text would have given them: ASCII strings cheaply as latin1,
+ * other strings decoded from just their bytes, everything else JSON.parse of just that value.
+ * One per file: it remembers embedded users by their exact bytes (most messages repeat their
+ * author's object verbatim).
+ */
+export class ScannedEntity {
+  readonly ranges: Int32Array;
+  private users = new Map<string, { bytes: Buffer; value: unknown }>();
+  private readonly userIndex: number;
+  private readonly scanner: LineScanner;
+  constructor(scanner: LineScanner) {
+    this.scanner = scanner;
+    this.ranges = new Int32Array(scanner.keys.length * 3 + 1);
+    this.userIndex = scanner.keys.indexOf('user');
+  }
+
+  scan(buf: Buffer, start: number, end: number, mode = 0): number {
+    return this.scanner.scan(buf, start, end, this.ranges, mode);
+  }
+
+  object(buf: Buffer): Record<string, unknown> {
+    const o: Record<string, unknown> = {};
+    const { keys } = this.scanner;
+    const r = this.ranges;
+    for (let i = 0; i < keys.length; i++) {
+      const kind = r[i * 3 + 2];
+      if (kind === 0) continue;
+      const s = r[i * 3], e = r[i * 3 + 1];
+      o[keys[i]] = i === this.userIndex && kind === KIND.obj ? this.user(buf, s, e) : value(buf, s, e, kind);
+    }
+    return o;
+  }
+
+  private user(buf: Buffer, s: number, e: number): unknown {
+    const key = latin1Slice(buf, s, Math.min(e, s + 64)); // starts with its id in Stream's order
+    const hit = this.users.get(key);
+    if (hit && hit.bytes.length === e - s && buf.compare(hit.bytes, 0, hit.bytes.length, s, e) === 0) return hit.value;
+    const v = JSON.parse(buf.toString('utf8', s, e));
+    if (this.users.size >= 50_000) this.users = new Map();
+    this.users.set(key, { bytes: Buffer.from(buf.subarray(s, e)), value: v });
+    return v;
+  }
+}
+
+function value(buf: Buffer, s: number, e: number, kind: number): unknown {
+  switch (kind) {
+    case KIND.str: return latin1Slice(buf, s + 1, e - 1);
+    case KIND.strNonAscii: return buf.toString('utf8', s + 1, e - 1);
+    case KIND.true: return true;
+    case KIND.false: return false;
+    case KIND.null: return null;
+    case KIND.objEmpty: return {};
+    case KIND.arrEmpty: return [];
+    default: return JSON.parse(buf.toString('utf8', s, e)); // already validated: just this value
+  }
+}

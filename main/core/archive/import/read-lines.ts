@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream';
 import { Joiner } from './chunks.ts';
 import { classify, type Classified } from './classify.ts';
 import { NON_ASCII, REDO_AS_UTF8 } from './normalize.ts';
-import { KIND, lineScanner } from './line-scan.ts';
+import { latin1Slice, lineScanner, ScannedEntity } from './line-scan.ts';
 
 /** Where a reader delivers what it finds. Calls are synchronous; `drain` gives backpressure. */
 export interface EntitySink {
@@ -20,14 +20,6 @@ export interface EntitySink {
   /** With setLatin1: entities handed over without their line's text (`raw` is ''); a rejection throws REDO_AS_UTF8. */
   setNoText?(on: boolean): void;
 }
-
-/**
- * Buffer's own latin1 decoder, without toString's argument handling (≈ 0.1 µs per line); it is
- * not documented, so toString stands in should a Node release drop it.
- */
-type LatinBuffer = Buffer & { latin1Slice(start: number, end: number): string };
-const HAS_LATIN1_SLICE = typeof (Buffer.prototype as Partial<LatinBuffer>).latin1Slice === 'function';
-const latin1Slice = (buf: Buffer, s: number, e: number) => (HAS_LATIN1_SLICE ? (buf as LatinBuffer).latin1Slice(s, e) : buf.toString('latin1', s, e));
 
 const excerptOf = (s: string) => (s.length > 200 ? s.slice(0, 200) + '…' : s);
 
@@ -47,47 +39,8 @@ export async function readLines(
 
   const latin1 = typeof sink.setLatin1 === 'function';
   let base = 0;
-  const scanner = latin1 && opts.native !== false && typeof sink.setNoText === 'function' ? lineScanner : null;
-  const ranges = new Int32Array(scanner ? scanner.keys.length * 3 + 1 : 0);
-  const USER = scanner ? scanner.keys.indexOf('user') : -1;
-  /** Embedded users by their exact bytes: most messages repeat their author's object verbatim. */
-  let users = new Map<string, { bytes: Buffer; value: unknown }>();
-
-  // Values come out as UTF-8 text (what JSON.parse of the decoded line gives): ASCII strings cheaply
-  // as latin1, others decoded from just their bytes.
-  const valueAt = (buf: Buffer, s: number, e: number, kind: number): unknown => {
-    switch (kind) {
-      case KIND.str: return latin1Slice(buf, s + 1, e - 1);
-      case KIND.strNonAscii: return buf.toString('utf8', s + 1, e - 1);
-      case KIND.true: return true;
-      case KIND.false: return false;
-      case KIND.null: return null;
-      case KIND.objEmpty: return {};
-      case KIND.arrEmpty: return [];
-      default: return JSON.parse(buf.toString('utf8', s, e)); // already validated: just this value
-    }
-  };
-  const userAt = (buf: Buffer, s: number, e: number): unknown => {
-    const key = latin1Slice(buf, s, Math.min(e, s + 64)); // starts with its id in Stream's order
-    const hit = users.get(key);
-    if (hit && hit.bytes.length === e - s && buf.compare(hit.bytes, 0, hit.bytes.length, s, e) === 0) return hit.value;
-    const value = JSON.parse(buf.toString('utf8', s, e));
-    if (users.size >= 50_000) users = new Map();
-    users.set(key, { bytes: Buffer.from(buf.subarray(s, e)), value });
-    return value;
-  };
-  /** The entity object of a line the native scanner vouched for, with just the fields it reported. */
-  const fromRanges = (buf: Buffer): Record<string, unknown> => {
-    const o: Record<string, unknown> = {};
-    const keys = scanner!.keys;
-    for (let i = 0; i < keys.length; i++) {
-      const kind = ranges[i * 3 + 2];
-      if (kind === 0) continue;
-      const s = ranges[i * 3], e = ranges[i * 3 + 1];
-      o[keys[i]] = i === USER && kind === KIND.obj ? userAt(buf, s, e) : valueAt(buf, s, e, kind);
-    }
-    return o;
-  };
+  const scanner = latin1 && opts.native !== false && typeof sink.setNoText === 'function' && lineScanner
+    ? new ScannedEntity(lineScanner) : null;
 
   /** The line decoded as UTF-8: every line can take this path. */
   const utf8Line = (buf: Buffer, s: number, e: number, pos: number, truncated: boolean) => {
@@ -121,7 +74,7 @@ export async function readLines(
     const kind = scanned === 1 ? 'message' : 'reaction';
     sink.setNoText!(true);
     try {
-      sink.entity({ kind, o: fromRanges(buf), shape: 'envelope', name: kind }, '', lineNo, undefined, base + s, e - s);
+      sink.entity({ kind, o: scanner!.object(buf), shape: 'envelope', name: kind }, '', lineNo, undefined, base + s, e - s);
     } catch (err) {
       if (err === REDO_AS_UTF8) return false;
       throw err;
@@ -132,7 +85,7 @@ export async function readLines(
   };
 
   const latin1Line = (buf: Buffer, s: number, e: number): boolean => {
-    const scanned = scanner ? scanner.scan(buf, s, e, ranges) : 0;
+    const scanned = scanner ? scanner.scan(buf, s, e) : 0;
     if (scanned) return scannedLine(buf, s, e, scanned);
     const raw = latin1Slice(buf, s, e);
     let value: unknown;

@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import { Joiner } from './chunks.ts';
 import { classifyBare, type Classified, type EntityKind } from './classify.ts';
 import type { EntitySink } from './read-lines.ts';
+import { lineScanner, ScannedEntity } from './line-scan.ts';
+import { REDO_AS_UTF8 } from './normalize.ts';
 
 const SECTION_KIND: Record<string, EntityKind> = {
   channel: 'channel',
@@ -20,7 +22,11 @@ const Q = 0x22, BS = 0x5c, LB = 0x7b, RB = 0x7d, LS = 0x5b, RS = 0x5d, COLON = 0
  * (the channel, every message, member, read) and JSON.parses only that slice. Memory is bounded
  * by the largest single entity, not by the file.
  */
-export async function readV1(stream: Readable | AsyncIterable<Buffer>, sink: EntitySink): Promise<{ lines: number; bytes: number }> {
+export async function readV1(
+  stream: Readable | AsyncIterable<Buffer>, sink: EntitySink, opts: { native?: boolean } = {},
+): Promise<{ lines: number; bytes: number }> {
+  // Messages (most of a v1 file) go through the native scanner when it is there (line-scan.ts).
+  const scanner = opts.native !== false && typeof sink.setNoText === 'function' && lineScanner ? new ScannedEntity(lineScanner) : null;
   let buf: Buffer = Buffer.alloc(0);
   let base = 0; // file offset of buf[0]
   let pos = 0; // scan position in buf
@@ -51,7 +57,24 @@ export async function readV1(stream: Readable | AsyncIterable<Buffer>, sink: Ent
     return newlinesBefore + countedLines + 1;
   };
 
+  /** A message the native scanner vouched for, handed over without its text (see read-lines.ts). */
+  const scannedMessage = (start: number, end: number): boolean => {
+    if (scanner!.scan(buf, start, end, 1) !== 3) return false;
+    sink.setNoText!(true);
+    try {
+      sink.entity({ kind: 'message', o: scanner!.object(buf), shape: 'bare', name: lastKey }, '', lineAt(start), elementCid, base + start, end - start);
+    } catch (err) {
+      if (err === REDO_AS_UTF8) return false;
+      throw err;
+    } finally {
+      sink.setNoText!(false);
+    }
+    entities++;
+    return true;
+  };
+
   const emit = (start: number, end: number) => {
+    if (scanner && section === 'message' && scannedMessage(start, end)) return;
     const raw = buf.toString('utf8', start, end);
     let o: unknown;
     try {

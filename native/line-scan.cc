@@ -22,7 +22,13 @@ const char* KEYS[] = {"id", "text", "type", "cid", "created_at", "updated_at", "
                       "attachments", "latest_reactions", "reaction_counts", "pinned", "show_in_channel", "reply_count",
                       "message_text_updated_at", "channel", "message_id", "score"};
 const int NKEYS = sizeof(KEYS) / sizeof(KEYS[0]);
-size_t KEYLEN[64];
+// Key lengths, computed once (thread-safe: the import runs in worker threads, each loading this).
+struct KeyLengths {
+  size_t n[sizeof(KEYS) / sizeof(KEYS[0])];
+  KeyLengths() { for (int i = 0; i < NKEYS; i++) n[i] = strlen(KEYS[i]); }
+};
+const KeyLengths KEYLEN_TABLE;
+const size_t* const KEYLEN = KEYLEN_TABLE.n;
 
 inline bool hex(uint8_t c) { return (c >= '0' && c <= '9') || ((c | 32) >= 'a' && (c | 32) <= 'f'); }
 inline const uint8_t* ws(const uint8_t* p, const uint8_t* e) {
@@ -225,7 +231,6 @@ napi_value Scan(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
-  for (int i = 0; i < NKEYS; i++) KEYLEN[i] = strlen(KEYS[i]);
   napi_value fn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &fn);
   napi_set_named_property(env, exports, "scan", fn);

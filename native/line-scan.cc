@@ -9,8 +9,16 @@
 // vouch for (another shape, an error, a key written with escapes, a known key twice, deep
 // nesting) returns 0 and the line takes the JSON.parse path, which also words every rejection.
 #include <node_api.h>
+#include <cerrno>
+#include <condition_variable>
 #include <cstdint>
 #include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+#include <fcntl.h>
+#include <unistd.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -165,44 +173,20 @@ const uint8_t* value(const uint8_t* p, const uint8_t* e, int depth, int& kind) {
   }
 }
 
-// scan(buf, start, end, out: Int32Array(NKEYS * 3 + 1)) → 1: a valid message envelope, 2: a valid
-// reaction envelope, with [start, end, kind] of each known key of its data in out (kind 0: absent);
-// 0: not vouched for (take the JSON.parse path).
-napi_value Scan(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  void* data; size_t len;
-  napi_get_buffer_info(env, argv[0], &data, &len);
-  int32_t s, en;
-  napi_get_value_int32(env, argv[1], &s);
-  napi_get_value_int32(env, argv[2], &en);
-  napi_typedarray_type t; size_t olen; void* odata; napi_value ab; size_t off;
-  napi_get_typedarray_info(env, argv[3], &t, &olen, &odata, &ab, &off);
-  napi_value zero;
-  napi_create_int32(env, 0, &zero);
-  if (t != napi_int32_array || olen < (size_t)(NKEYS * 3 + 1) || s < 0 || en < s || (size_t)en > len) return zero;
-  int32_t* out = (int32_t*)odata;
+// Scans [s, en) of base into out (NKEYS * 3 + 1 ints, ranges relative to base). Mode 0 (a v2
+// line): 1 a valid message envelope, 2 a valid reaction envelope; mode 1 (one bare object, e.g. a
+// v1 message): 3; 0: not vouched for (take the JSON.parse path).
+int scanLine(const uint8_t* base, int32_t s, int32_t en, int32_t* out, int mode) {
   memset(out, 0, sizeof(int32_t) * (NKEYS * 3 + 1));
-  const uint8_t* base = (const uint8_t*)data;
   const uint8_t* p = ws(base + s, base + en);
   const uint8_t* e = base + en;
-  int result = 0;
-  // scan(..., out, 1): one bare entity object (a v1 document's message): 3 when vouched for.
-  size_t argc5 = 5;
-  napi_value argv5[5];
-  napi_get_cb_info(env, info, &argc5, argv5, nullptr, nullptr);
-  int32_t mode = 0;
-  if (argc5 >= 5) napi_get_value_int32(env, argv5[4], &mode);
   if (mode == 1) {
     if (p < e && *p == '{') {
       int k;
       const uint8_t* r = object(p, e, 1, k, out, base);
-      if (r && ws(r, e) == e && !out[NKEYS * 3]) result = 3;
+      if (r && ws(r, e) == e && !out[NKEYS * 3]) return 3;
     }
-    napi_value v;
-    napi_create_int32(env, result, &v);
-    return v;
+    return 0;
   }
   // Envelope fast shape: {"type":"<t>","data":{...}} exactly.
   static const char pre[] = "{\"type\":\"";
@@ -219,24 +203,322 @@ napi_value Scan(napi_env env, napi_callback_info info) {
           r = ws(r, e);
           if (r < e && *r == '}' && ws(r + 1, e) == e && !out[NKEYS * 3]) {
             size_t tl = q - ts;
-            result = (tl == 7 && memcmp(ts, "message", 7) == 0) ? 1 : (tl == 8 && memcmp(ts, "reaction", 8) == 0) ? 2 : 0;
+            return (tl == 7 && memcmp(ts, "message", 7) == 0) ? 1 : (tl == 8 && memcmp(ts, "reaction", 8) == 0) ? 2 : 0;
           }
         }
       }
     }
   }
+  return 0;
+}
+
+// scan(buf, start, end, out: Int32Array(NKEYS * 3 + 1), mode = 0) → scanLine's result.
+napi_value Scan(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void* data; size_t len;
+  napi_get_buffer_info(env, argv[0], &data, &len);
+  int32_t s, en;
+  napi_get_value_int32(env, argv[1], &s);
+  napi_get_value_int32(env, argv[2], &en);
+  napi_typedarray_type t; size_t olen; void* odata; napi_value ab; size_t off;
+  napi_get_typedarray_info(env, argv[3], &t, &olen, &odata, &ab, &off);
+  int32_t mode = 0;
+  if (argc >= 5) napi_get_value_int32(env, argv[4], &mode);
+  int result = 0;
+  if (t == napi_int32_array && olen >= (size_t)(NKEYS * 3 + 1) && s >= 0 && en >= s && (size_t)en <= len)
+    result = scanLine((const uint8_t*)data, s, en, (int32_t*)odata, mode);
   napi_value v;
   napi_create_int32(env, result, &v);
   return v;
+}
+
+
+// ---------------------------------------------------------------------------------------------
+// Reader: reads a file and scans its lines on a thread of its own, a few slots ahead of the
+// importer (which then only turns reported values into JavaScript strings). The slots are
+// Buffers and Int32Arrays the caller allocated and keeps; this thread only writes into a slot
+// the caller has handed back (nextSlot returns one and takes the previous one back).
+//
+// A slot's records, in its Int32Array: a header of HDR ints, then one record of REC ints per
+// line: [pos (line start), s (after leading spaces/tabs), e (before "\r\n" or "\n"), result of
+// scanLine (0 for blank lines and for the tail of a long line), NKEYS * 3 + 1 ints of ranges].
+enum { H_STATUS, H_BYTES, H_NRECS, H_OFF_LO, H_OFF_HI, H_MIDLINE, H_UNTERMINATED, H_LAST, H_READ_LO, H_READ_HI, HDR };
+enum { ST_LINES = 0, ST_FRAGMENT = 1, ST_ERROR = 3 };
+const int REC = 4 + NKEYS * 3 + 1;
+
+struct Slot {
+  uint8_t* buf;
+  size_t cap;
+  int32_t* recs;
+  size_t maxLines;
+  napi_ref bufRef, recsRef;
+  enum { FREE, FILLED, IN_USE } state = FREE;
+};
+
+struct Reader {
+  int fd = -1;
+  std::vector<Slot> slots;
+  std::thread thread;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  bool joined = false;
+  bool hooked = false;  // registered as an environment cleanup hook
+  size_t next = 0;     // the slot nextSlot returns next
+  long inUse = -1;     // the slot the caller holds
+  napi_env env;
+
+  void run() {
+    size_t k = 0;
+    const uint8_t* carry = nullptr;
+    size_t carryLen = 0;
+    bool eof = false, midLine = false, error = false;
+    uint64_t offset = 0, total = 0;
+    for (;;) {
+      Slot* sl = &slots[k];
+      {
+        std::unique_lock<std::mutex> lk(mu);
+        cv.wait(lk, [&] { return stop || sl->state == Slot::FREE; });
+        if (stop) return;
+      }
+      int32_t* h = sl->recs;
+      uint8_t* buf = sl->buf;
+      if (carryLen) memmove(buf, carry, carryLen);  // from the previous slot, which this thread does not write
+      size_t have = carryLen;
+      int err = 0;
+      while (have < sl->cap && !eof) {
+        ssize_t n = read(fd, buf + have, sl->cap - have);
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          err = errno;
+          break;
+        }
+        if (n == 0) eof = true;
+        have += (size_t)n;
+        total += (uint64_t)n;
+      }
+      bool startsMid = midLine;
+      size_t pos = 0, nrecs = 0;
+      bool unterminated = false;
+      if (err) {
+        h[H_STATUS] = ST_ERROR;
+        h[H_BYTES] = err;
+        error = true;
+      } else {
+        while (nrecs < sl->maxLines) {
+          const uint8_t* nl = (const uint8_t*)memchr(buf + pos, '\n', have - pos);
+          size_t end;
+          if (nl) end = nl - buf;
+          else if (eof && (pos < have || (startsMid && nrecs == 0))) { end = have; unterminated = true; }
+          else break;
+          int32_t* r = h + HDR + nrecs * REC;
+          size_t e = end;
+          if (nl && e > pos && buf[e - 1] == '\r') e--;
+          size_t s = pos;
+          while (s < e && (buf[s] == ' ' || buf[s] == '\t')) s++;
+          r[0] = (int32_t)pos;
+          r[1] = (int32_t)s;
+          r[2] = (int32_t)e;
+          r[3] = (s < e && !(startsMid && nrecs == 0)) ? scanLine(buf, (int32_t)s, (int32_t)e, r + 4, 0) : 0;
+          nrecs++;
+          pos = nl ? end + 1 : have;
+          if (!nl) break;
+        }
+        if (nrecs == 0 && have > 0 && !eof) {
+          // No line ends in a full slot: it holds part of a long line, which the caller joins.
+          h[H_STATUS] = ST_FRAGMENT;
+          h[H_BYTES] = (int32_t)have;
+          midLine = true;
+          carryLen = 0;
+          pos = have;
+        } else {
+          h[H_STATUS] = ST_LINES;
+          h[H_BYTES] = (int32_t)pos;
+          if (nrecs > 0) midLine = false;
+          carry = buf + pos;
+          carryLen = have - pos;
+        }
+      }
+      h[H_NRECS] = (int32_t)nrecs;
+      h[H_OFF_LO] = (int32_t)(uint32_t)(offset & 0xffffffffu);
+      h[H_OFF_HI] = (int32_t)(uint32_t)(offset >> 32);
+      h[H_MIDLINE] = startsMid ? 1 : 0;
+      h[H_UNTERMINATED] = unterminated ? 1 : 0;
+      bool last = error || (eof && carryLen == 0 && !midLine);
+      h[H_LAST] = last ? 1 : 0;
+      h[H_READ_LO] = (int32_t)(uint32_t)(total & 0xffffffffu);
+      h[H_READ_HI] = (int32_t)(uint32_t)(total >> 32);
+      offset += pos;
+      {
+        std::lock_guard<std::mutex> lk(mu);
+        sl->state = Slot::FILLED;
+      }
+      cv.notify_all();
+      if (last) return;
+      k = (k + 1) % slots.size();
+    }
+  }
+
+  void shutdown() {
+    {
+      std::lock_guard<std::mutex> lk(mu);
+      stop = true;
+    }
+    cv.notify_all();
+    if (!joined) {
+      if (thread.joinable()) thread.join();
+      joined = true;
+    }
+    if (fd >= 0) close(fd);
+    fd = -1;
+  }
+};
+
+void cleanupHook(void* arg) {
+  Reader* r = (Reader*)arg;
+  r->hooked = false;  // Node drops a hook once it has run
+  r->shutdown();
+}
+
+void finalizeReader(napi_env env, void* data, void*) {
+  Reader* r = (Reader*)data;
+  r->shutdown();
+  if (r->hooked) napi_remove_env_cleanup_hook(env, cleanupHook, r);
+  for (Slot& s : r->slots) {
+    if (s.bufRef) napi_delete_reference(env, s.bufRef);
+    if (s.recsRef) napi_delete_reference(env, s.recsRef);
+  }
+  delete r;
+}
+
+napi_value throwError(napi_env env, const std::string& msg) {
+  napi_throw_error(env, nullptr, msg.c_str());
+  return nullptr;
+}
+
+// openReader(path, buffers: Buffer[], recs: Int32Array[]) → handle. Each recs array holds HDR ints
+// plus REC per line the slot may report (a slot with more lines ends early; the rest follows).
+napi_value OpenReader(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc < 3) return throwError(env, "openReader(path, buffers, recs)");
+  size_t plen;
+  if (napi_get_value_string_utf8(env, argv[0], nullptr, 0, &plen) != napi_ok) return throwError(env, "path must be a string");
+  std::string path(plen, '\0');
+  napi_get_value_string_utf8(env, argv[0], &path[0], plen + 1, &plen);
+  uint32_t nb = 0, nr = 0;
+  napi_get_array_length(env, argv[1], &nb);
+  napi_get_array_length(env, argv[2], &nr);
+  if (nb < 2 || nb != nr) return throwError(env, "openReader: at least two slots, as many buffers as record arrays");
+  Reader* r = new Reader();
+  r->env = env;
+  for (uint32_t i = 0; i < nb; i++) {
+    napi_value b, a;
+    napi_get_element(env, argv[1], i, &b);
+    napi_get_element(env, argv[2], i, &a);
+    Slot s{};
+    void* data; size_t len;
+    bool isBuf = false;
+    napi_is_buffer(env, b, &isBuf);
+    napi_typedarray_type t; size_t alen; void* adata; napi_value ab; size_t off;
+    bool isTa = false;
+    napi_is_typedarray(env, a, &isTa);
+    if (!isBuf || !isTa || napi_get_buffer_info(env, b, &data, &len) != napi_ok
+        || napi_get_typedarray_info(env, a, &t, &alen, &adata, &ab, &off) != napi_ok || t != napi_int32_array
+        || len < 16 || alen < (size_t)(HDR + REC) || len > 0x7fffffff) {
+      for (Slot& x : r->slots) { napi_delete_reference(env, x.bufRef); napi_delete_reference(env, x.recsRef); }
+      delete r;
+      return throwError(env, "openReader: each slot needs a Buffer (16 B to 2 GB) and an Int32Array for at least one line");
+    }
+    s.buf = (uint8_t*)data;
+    s.cap = len;
+    s.recs = (int32_t*)adata;
+    s.maxLines = (alen - HDR) / REC;
+    napi_create_reference(env, b, 1, &s.bufRef);
+    napi_create_reference(env, a, 1, &s.recsRef);
+    r->slots.push_back(s);
+  }
+  r->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (r->fd < 0) {
+    int e = errno;
+    r->joined = true;
+    finalizeReader(env, r, nullptr);
+    return throwError(env, std::string("cannot open ") + path + ": " + strerror(e));
+  }
+  napi_add_env_cleanup_hook(env, cleanupHook, r);
+  r->hooked = true;
+  r->thread = std::thread([r] { r->run(); });
+  napi_value handle;
+  napi_create_external(env, r, finalizeReader, nullptr, &handle);
+  return handle;
+}
+
+Reader* readerOf(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  napi_valuetype vt;
+  if (argc < 1 || napi_typeof(env, argv[0], &vt) != napi_ok || vt != napi_external) return nullptr;
+  void* p;
+  napi_get_value_external(env, argv[0], &p);
+  return (Reader*)p;
+}
+
+// nextSlot(handle) → the index of the next filled slot (blocks until the reader thread has it);
+// hands the previously returned slot back. -1 once the reader is closed.
+napi_value NextSlot(napi_env env, napi_callback_info info) {
+  Reader* r = readerOf(env, info);
+  if (!r) return throwError(env, "nextSlot(handle)");
+  long got = -1;
+  {
+    std::unique_lock<std::mutex> lk(r->mu);
+    if (r->inUse >= 0) r->slots[r->inUse].state = Slot::FREE;
+    r->inUse = -1;
+    r->cv.notify_all();
+    Slot& s = r->slots[r->next];
+    r->cv.wait(lk, [&] { return r->stop || s.state == Slot::FILLED; });
+    if (!r->stop) {
+      s.state = Slot::IN_USE;
+      got = (long)r->next;
+      r->inUse = got;
+      r->next = (r->next + 1) % r->slots.size();
+    }
+  }
+  napi_value v;
+  napi_create_int32(env, (int32_t)got, &v);
+  return v;
+}
+
+// closeReader(handle): stops the thread and closes the file (idempotent).
+napi_value CloseReader(napi_env env, napi_callback_info info) {
+  Reader* r = readerOf(env, info);
+  if (!r) return throwError(env, "closeReader(handle)");
+  r->shutdown();
+  return nullptr;
 }
 
 napi_value Init(napi_env env, napi_value exports) {
   napi_value fn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &fn);
   napi_set_named_property(env, exports, "scan", fn);
+  const struct { const char* name; napi_callback cb; } fns[] = {{"openReader", OpenReader}, {"nextSlot", NextSlot}, {"closeReader", CloseReader}};
+  for (auto& f : fns) {
+    napi_value x;
+    napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &x);
+    napi_set_named_property(env, exports, f.name, x);
+  }
+  const struct { const char* name; int v; } consts[] = {{"HDR", HDR}, {"REC", REC}};
+  for (auto& c : consts) {
+    napi_value x;
+    napi_create_int32(env, c.v, &x);
+    napi_set_named_property(env, exports, c.name, x);
+  }
   napi_value n; napi_create_int32(env, NKEYS, &n);
   napi_set_named_property(env, exports, "nkeys", n);
-  napi_value ver; napi_create_int32(env, 3, &ver);  // line-scan.ts checks it: bump when the output changes
+  napi_value ver; napi_create_int32(env, 4, &ver);  // line-scan.ts checks it: bump when the output changes
   napi_set_named_property(env, exports, "version", ver);
   return exports;
 }

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lineScanner } from '../../main/core/archive/import/line-scan.ts';
-import { readLines } from '../../main/core/archive/import/read-lines.ts';
+import { type FileReadOptions, readLines, readLinesFromFile } from '../../main/core/archive/import/read-lines.ts';
 import { readV1 } from '../../main/core/archive/import/read-v1.ts';
 import { Normalizer } from '../../main/core/archive/import/normalize.ts';
 import type { Batch } from '../../main/core/archive/import/records.ts';
@@ -17,6 +17,28 @@ import { tmpDir } from './helpers/fixtures.ts';
  */
 
 type Out = Omit<Batch, 'lines' | 'bytes'>;
+
+function collector(): { n: Normalizer; out: Out & { read?: { lines: number; bytes: number } } } {
+  const out: Out = { users: [], channels: [], members: [], messages: [], reactions: [], reads: [], others: [], rejects: [] };
+  const n = new Normalizer(() => undefined);
+  n.flushAt = 64;
+  n.onFull = () => {
+    const b = n.take();
+    for (const k of Object.keys(out) as (keyof Out)[]) (out[k] as unknown[]).push(...b[k]);
+  };
+  return { n, out };
+}
+
+/** A file read by readLinesFromFile: the native reader thread unless `native` is false. */
+async function normalizeFile(bytes: Buffer, opts: FileReadOptions) {
+  const file = path.join(dir, `f-${Math.random().toString(36).slice(2)}.ndjson`);
+  fs.writeFileSync(file, bytes);
+  const { n, out } = collector();
+  const read = await readLinesFromFile(file, n, opts);
+  n.onFull();
+  fs.rmSync(file);
+  return { ...out, read };
+}
 
 async function normalize(bytes: Buffer, native: boolean, reader: typeof readLines | typeof readV1 = readLines): Promise<Out> {
   const out: Out = { users: [], channels: [], members: [], messages: [], reactions: [], reads: [], others: [], rejects: [] };
@@ -139,5 +161,65 @@ describe('native line scanner', () => {
     expect(line.toString('latin1', out[0], out[1])).toBe('"a"');
     expect(lineScanner!.scan(line, 2, line.length - 3, out)).toBe(0); // cut short: not vouched for
     expect(lineScanner!.scan(line, 0, line.length + 5, out)).toBe(0); // beyond the buffer: refused
+  });
+
+  describe('reader thread (reads and scans a file a few slots ahead)', () => {
+    it('gives exactly the records, lines and bytes of the JavaScript reader on a realistic export', async () => {
+      const bytes = await realisticLines();
+      const native = await normalizeFile(bytes, {});
+      expect(native.messages.length).toBeGreaterThan(1000);
+      expect(native.read).toEqual({ lines: bytes.toString('latin1').split('\n').length - 1, bytes: bytes.length });
+      expect(native).toEqual(await normalizeFile(bytes, { native: false }));
+      // Small slots: most lines straddle two of them.
+      expect(await normalizeFile(bytes, { slotBytes: 700, slots: 2 })).toEqual(native);
+    });
+
+    it('handles lines longer than a slot, CRLF, blank and indented lines, full slots and a truncated last line', async () => {
+      const all = (await realisticLines()).toString('utf8').split('\n').filter(Boolean);
+      // Some of each kind: channels, users and members come first, then messages and reactions.
+      const lines = [...all.slice(0, 20), ...all.filter((l) => l.startsWith('{"type":"message"')).slice(0, 30),
+        ...all.filter((l) => l.startsWith('{"type":"reaction"')).slice(0, 10)];
+      const long = lines.find((l) => l.startsWith('{"type":"message"'))!.replace('"text":"', `"text":"${'déjà vu '.repeat(300)}`);
+      const parts = [
+        lines[0], '', long, '   ' + lines[1], lines[2] + '\r', '\r', '{"type":"message","data":{"id":', lines[3], long + '\r', '\t' + long,
+        ...lines.slice(4, 40), 'not json at all', '[1,2,3]', ...lines.slice(40),
+      ];
+      const cases = [
+        Buffer.from(parts.join('\n') + '\n'), // ends with a newline
+        Buffer.from(parts.join('\n') + '\n' + long.slice(0, 900)), // truncated last line, longer than a slot
+        Buffer.from(parts.join('\n') + '\n' + lines[5].slice(0, 40)), // truncated last line, short
+        Buffer.from(parts.join('\n') + '\n' + lines[5]), // complete last line without newline
+        Buffer.from(long), // one long line, no newline
+        Buffer.from(''),
+        Buffer.from('\n\n\r\n'),
+      ];
+      for (const bytes of cases) {
+        const js = await normalizeFile(bytes, { native: false });
+        for (const opts of [{}, { slotBytes: 512, slots: 2, maxLines: 3 }, { slotBytes: 300, slots: 3, maxLines: 1 }, { slotBytes: 2048, maxLines: 2 }]) {
+          const native = await normalizeFile(bytes, opts);
+          expect(native, JSON.stringify(opts)).toEqual(js);
+        }
+      }
+      const withRejects = await normalizeFile(cases[1], { slotBytes: 512, slots: 2, maxLines: 3 });
+      expect(withRejects.rejects.map((r) => r.reason)).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^malformed JSON/), expect.stringMatching(/^not a Stream entity/), expect.stringMatching(/^truncated last line/),
+      ]));
+      expect(withRejects.messages.some((m) => m.text.includes('déjà vu déjà vu'))).toBe(true);
+    });
+
+    it('reports a file it cannot open or read, and stops its thread when the consumer fails', async () => {
+      const { n } = collector();
+      await expect(readLinesFromFile(path.join(dir, 'missing.ndjson'), n)).rejects.toThrow(/cannot open .*missing\.ndjson: No such file/);
+      await expect(readLinesFromFile(dir, n)).rejects.toThrow(/cannot read .*EISDIR/);
+      const file = path.join(dir, 'consumer-fails.ndjson');
+      fs.writeFileSync(file, await realisticLines());
+      const failing = collector().n;
+      let calls = 0;
+      failing.drain = () => {
+        if (++calls === 3) throw new Error('disk full');
+      };
+      await expect(readLinesFromFile(file, failing, { slotBytes: 4096, slots: 2 })).rejects.toThrow('disk full');
+      expect(calls).toBe(3);
+    });
   });
 });

@@ -274,10 +274,14 @@ export const MESSAGE_INDEXES: Record<string, string> = {
   messages_parent: 'CREATE INDEX IF NOT EXISTS messages_parent ON messages(parent_id, tkey) WHERE parent_id IS NOT NULL',
 };
 
-export function ensureMessageIndexes(db: Database.Database): string[] {
+export function ensureMessageIndexes(db: Database.Database, onBuilt?: (name: string, ms: number) => void): string[] {
   const have = new Set(db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").pluck().all() as string[]);
   const missing = Object.keys(MESSAGE_INDEXES).filter((n) => !have.has(n));
-  for (const n of missing) db.exec(MESSAGE_INDEXES[n]);
+  for (const n of missing) {
+    const t = performance.now();
+    db.exec(MESSAGE_INDEXES[n]);
+    onBuilt?.(n, Math.round(performance.now() - t));
+  }
   return missing;
 }
 

@@ -17,6 +17,17 @@ export interface LineScanner {
   scan(buf: Buffer, start: number, end: number, out: Int32Array, mode?: number): number;
   /** `out` holds [start, end, kind] per key, in this order, then one flag. */
   keys: readonly string[];
+  /**
+   * A file read and scanned line by line on a native thread, a few slots ahead (see FileScan).
+   * `buffers[i]`/`recs[i]` form slot i; the thread writes a slot only between its return by
+   * nextSlot and the following nextSlot call.
+   */
+  openReader(path: string, buffers: Buffer[], recs: Int32Array[]): unknown;
+  nextSlot(handle: unknown): number;
+  closeReader(handle: unknown): void;
+  /** Ints of a slot's header, and of each line's record after it. */
+  HDR: number;
+  REC: number;
 }
 
 /** Value kinds reported per key (0: the key is absent). */
@@ -33,10 +44,12 @@ function load(): LineScanner | null {
   for (let i = 0; i < 8 && !fs.existsSync(path.join(dir, 'package.json')); i++) dir = path.dirname(dir);
   const file = path.join(dir, 'native', 'build', 'Release', 'line_scan.node');
   try {
-    const m = createRequire(import.meta.url)(file) as { scan: LineScanner['scan']; nkeys: number; version: number };
-    // A stale build (another key list, or without the kinds this file expects): not used.
-    if (m.nkeys !== KEYS.length || m.version !== 3) return null;
-    return { scan: m.scan, keys: KEYS };
+    const m = createRequire(import.meta.url)(file) as Omit<LineScanner, 'keys'> & { nkeys: number; version: number };
+    // A stale build (another key list, or without the kinds and functions this file expects): not used.
+    if (m.nkeys !== KEYS.length || m.version !== 4) return null;
+    return {
+      scan: m.scan, keys: KEYS, openReader: m.openReader, nextSlot: m.nextSlot, closeReader: m.closeReader, HDR: m.HDR, REC: m.REC,
+    };
   } catch {
     return null;
   }
@@ -72,14 +85,14 @@ export class ScannedEntity {
     return this.scanner.scan(buf, start, end, this.ranges, mode);
   }
 
-  object(buf: Buffer): Record<string, unknown> {
+  /** The entity `scan` reported (or the reader thread, at `r[at…]`). */
+  object(buf: Buffer, r: Int32Array = this.ranges, at = 0): Record<string, unknown> {
     const o: Record<string, unknown> = {};
     const { keys } = this.scanner;
-    const r = this.ranges;
     for (let i = 0; i < keys.length; i++) {
-      const kind = r[i * 3 + 2];
+      const kind = r[at + i * 3 + 2];
       if (kind === 0) continue;
-      const s = r[i * 3], e = r[i * 3 + 1];
+      const s = r[at + i * 3], e = r[at + i * 3 + 1];
       o[keys[i]] = i === this.userIndex && kind === KIND.obj ? this.user(buf, s, e) : value(buf, s, e, kind);
     }
     return o;

@@ -3,7 +3,7 @@ import zlib from 'node:zlib';
 import type { Detection } from './detect.ts';
 import { fileChunks } from './chunks.ts';
 import { Normalizer } from './normalize.ts';
-import { readLines } from './read-lines.ts';
+import { readLines, readLinesFromFile } from './read-lines.ts';
 import { readUserDocument } from './read-user-document.ts';
 import { readV1 } from './read-v1.ts';
 import type { Batch } from './records.ts';
@@ -40,16 +40,16 @@ export async function parseFile(job: ParseJob, onBatch: (b: Batch) => Promise<vo
     if (h) hold = hold && hold !== h ? Promise.all([hold, h]).then(() => undefined) : h;
   }
 
-  const stream = job.detection.gzip
+  const stream = () => job.detection.gzip
     ? fs.createReadStream(job.path, { highWaterMark: CHUNK }).pipe(zlib.createGunzip({ chunkSize: CHUNK }))
     : fileChunks(job.path, CHUNK);
   let result: { lines: number; bytes: number };
   try {
     result = job.detection.layout === 'array'
-      ? await readV1(stream, normalizer)
+      ? await readV1(stream(), normalizer)
       : job.detection.layout === 'user-document'
-        ? await readUserDocument(stream, normalizer)
-        : await readLines(stream, normalizer);
+        ? await readUserDocument(stream(), normalizer)
+        : job.detection.gzip ? await readLines(stream(), normalizer) : await readLinesFromFile(job.path, normalizer);
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     // A gzip stream cut short: keep what was read, report the truncation as a rejection.

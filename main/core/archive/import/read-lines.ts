@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
-import { Joiner } from './chunks.ts';
+import util from 'node:util';
+import { Joiner, fileChunks } from './chunks.ts';
 import { classify, type Classified } from './classify.ts';
 import { NON_ASCII, REDO_AS_UTF8 } from './normalize.ts';
 import { latin1Slice, lineScanner, ScannedEntity } from './line-scan.ts';
@@ -23,24 +24,22 @@ export interface EntitySink {
 
 const excerptOf = (s: string) => (s.length > 200 ? s.slice(0, 200) + '…' : s);
 
-/**
- * Reads line-separated JSON (v2 exports, async user exports). Splits on '\n' in large byte
- * chunks (much cheaper than readline) so every line's byte offset is known exactly — messages
- * point at their bytes in the evidence file instead of copying them. Tolerates CRLF and blank
- * lines; a final line without newline that does not parse is reported as truncated.
- */
-export async function readLines(
-  stream: Readable | AsyncIterable<Buffer>, sink: EntitySink, opts: { native?: boolean } = {},
-): Promise<{ lines: number; bytes: number }> {
-  let carry: Buffer | null = null;
-  let carryStart = 0; // file offset of carry[0]
-  let lineNo = 0;
-  let bytes = 0;
+/** One line's handling, shared by the stream reader and the native file reader. */
+interface LineHandler {
+  /**
+   * Line `lineNo` is `buf[s, e)` (spaces/tabs before it and its "\r\n" already cut off; `pos`:
+   * where it started), `base` the file offset of `buf[0]`. `scanned`: what the reader thread's
+   * scan found (ranges at `recs[at…]`), or -1 when the line was not scanned yet.
+   */
+  line(buf: Buffer, s: number, e: number, pos: number, base: number, lineNo: number, truncated: boolean,
+    scanned: number, recs?: Int32Array, at?: number): void;
+}
 
+function lineHandler(sink: EntitySink, native: boolean): LineHandler {
   const latin1 = typeof sink.setLatin1 === 'function';
+  const scanner = latin1 && native && typeof sink.setNoText === 'function' && lineScanner ? new ScannedEntity(lineScanner) : null;
   let base = 0;
-  const scanner = latin1 && opts.native !== false && typeof sink.setNoText === 'function' && lineScanner
-    ? new ScannedEntity(lineScanner) : null;
+  let lineNo = 0;
 
   /** The line decoded as UTF-8: every line can take this path. */
   const utf8Line = (buf: Buffer, s: number, e: number, pos: number, truncated: boolean) => {
@@ -61,20 +60,16 @@ export async function readLines(
   };
 
   /**
-   * The line decoded as latin1 (one character per byte: ≈ 10× cheaper than UTF-8 for a line with
-   * multi-byte characters, and JSON.parse is faster on the result). False: take the UTF-8 path
-   * (malformed, unrecognised, other entities with non-ASCII bytes, or the sink asked for it).
-   */
-  /**
    * A message or reaction envelope the native scanner vouched for: its values, as UTF-8 text, go
    * to the sink without the line ever becoming a string. The sink has no line text, so a line it
    * would reject is done again on the UTF-8 path (which words the rejection).
    */
-  const scannedLine = (buf: Buffer, s: number, e: number, scanned: number): boolean => {
+  const scannedLine = (buf: Buffer, s: number, e: number, scanned: number, recs: Int32Array | undefined, at: number): boolean => {
     const kind = scanned === 1 ? 'message' : 'reaction';
     sink.setNoText!(true);
     try {
-      sink.entity({ kind, o: scanner!.object(buf), shape: 'envelope', name: kind }, '', lineNo, undefined, base + s, e - s);
+      const o = recs ? scanner!.object(buf, recs, at) : scanner!.object(buf);
+      sink.entity({ kind, o, shape: 'envelope', name: kind }, '', lineNo, undefined, base + s, e - s);
     } catch (err) {
       if (err === REDO_AS_UTF8) return false;
       throw err;
@@ -84,9 +79,14 @@ export async function readLines(
     return true;
   };
 
-  const latin1Line = (buf: Buffer, s: number, e: number): boolean => {
-    const scanned = scanner ? scanner.scan(buf, s, e) : 0;
-    if (scanned) return scannedLine(buf, s, e, scanned);
+  /**
+   * The line decoded as latin1 (one character per byte: ≈ 10× cheaper than UTF-8 for a line with
+   * multi-byte characters, and JSON.parse is faster on the result). False: take the UTF-8 path
+   * (malformed, unrecognised, other entities with non-ASCII bytes, or the sink asked for it).
+   */
+  const latin1Line = (buf: Buffer, s: number, e: number, pre: number, recs: Int32Array | undefined, at: number): boolean => {
+    const scanned = pre >= 0 ? pre : scanner ? scanner.scan(buf, s, e) : 0;
+    if (scanned && scanner) return scannedLine(buf, s, e, scanned, pre >= 0 ? recs : undefined, at);
     const raw = latin1Slice(buf, s, e);
     let value: unknown;
     try {
@@ -114,8 +114,38 @@ export async function readLines(
     return true;
   };
 
+  return {
+    line(buf, s, e, pos, lineBase, n, truncated, scanned, recs, at = 0) {
+      base = lineBase;
+      lineNo = n;
+      if (s >= e) return;
+      if (!latin1 || !latin1Line(buf, s, e, scanned, recs, at)) utf8Line(buf, s, e, pos, truncated);
+    },
+  };
+}
+
+/** Where a line's content starts: after leading spaces and tabs. */
+function contentStart(buf: Buffer, s: number, e: number): number {
+  while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
+  return s;
+}
+
+/**
+ * Reads line-separated JSON (v2 exports, async user exports). Splits on '\n' in large byte
+ * chunks (much cheaper than readline) so every line's byte offset is known exactly — messages
+ * point at their bytes in the evidence file instead of copying them. Tolerates CRLF and blank
+ * lines; a final line without newline that does not parse is reported as truncated.
+ */
+export async function readLines(
+  stream: Readable | AsyncIterable<Buffer>, sink: EntitySink, opts: { native?: boolean } = {},
+): Promise<{ lines: number; bytes: number }> {
+  let carry: Buffer | null = null;
+  let carryStart = 0; // file offset of carry[0]
+  let lineNo = 0;
+  let bytes = 0;
+  const handler = lineHandler(sink, opts.native !== false);
+
   const handle = (buf: Buffer, end: number, lineBase: number, isFinal: boolean) => {
-    base = lineBase;
     let pos = 0;
     while (pos < end) {
       let nl = buf.indexOf(10, pos);
@@ -124,11 +154,7 @@ export async function readLines(
       lineNo++;
       let e = nl;
       if (e > pos && buf[e - 1] === 13) e--;
-      let s = pos;
-      while (s < e && (buf[s] === 32 || buf[s] === 9)) s++;
-      if (s < e) {
-        if (!latin1 || !latin1Line(buf, s, e)) utf8Line(buf, s, e, pos, last && isFinal);
-      }
+      handler.line(buf, contentStart(buf, pos, e), e, pos, lineBase, lineNo, last && isFinal, -1);
       pos = nl + 1;
     }
   };
@@ -150,6 +176,89 @@ export async function readLines(
   if (carry && carry.length) {
     handle(carry, carry.length, carryStart, true);
     await sink.drain(bytes, lineNo);
+  }
+  return { lines: lineNo, bytes };
+}
+
+// Slot header fields (native/line-scan.cc, Reader).
+const H = { STATUS: 0, BYTES: 1, NRECS: 2, OFF_LO: 3, OFF_HI: 4, MIDLINE: 5, UNTERMINATED: 6, LAST: 7, READ_LO: 8, READ_HI: 9 } as const;
+const ST_FRAGMENT = 1;
+const ST_ERROR = 3;
+const u64 = (lo: number, hi: number) => (hi >>> 0) * 2 ** 32 + (lo >>> 0);
+
+export interface FileReadOptions {
+  native?: boolean;
+  /** Native reader: bytes per slot, slots, lines per slot (tests use tiny ones). */
+  slotBytes?: number;
+  slots?: number;
+  maxLines?: number;
+}
+
+/**
+ * Reads an uncompressed line-separated file. With the native scanner, a thread of its own reads
+ * the file and scans its lines a few slots ahead (file reads and scanning then cost this thread
+ * nothing); otherwise, or for a sink that takes no scanned entities, this is `readLines` over the
+ * file's chunks. Same lines, offsets, records and rejections either way (tests compare them).
+ */
+export async function readLinesFromFile(
+  file: string, sink: EntitySink, opts: FileReadOptions = {},
+): Promise<{ lines: number; bytes: number }> {
+  const scanner = lineScanner;
+  if (!scanner || opts.native === false || typeof sink.setLatin1 !== 'function' || typeof sink.setNoText !== 'function') {
+    return readLines(fileChunks(file, opts.slotBytes ?? 1024 * 1024), sink, opts);
+  }
+  const { HDR, REC } = scanner;
+  const nslots = Math.max(2, opts.slots ?? 4);
+  const slotBytes = opts.slotBytes ?? 1024 * 1024;
+  const maxLines = opts.maxLines ?? 4096;
+  const bufs = Array.from({ length: nslots }, () => Buffer.allocUnsafe(slotBytes));
+  const recs = Array.from({ length: nslots }, () => new Int32Array(HDR + maxLines * REC));
+  const handler = lineHandler(sink, true);
+  const handle = scanner.openReader(file, bufs, recs);
+  let lineNo = 0;
+  let bytes = 0;
+  // A line longer than a slot arrives in pieces: its start (fragments) and the slot where it ends.
+  const joiner = new Joiner();
+  let frag: Buffer | null = null;
+  let fragAt = 0;
+  try {
+    for (;;) {
+      const i = scanner.nextSlot(handle);
+      if (i < 0) throw new Error(`reading ${file} stopped`);
+      const r = recs[i];
+      const buf = bufs[i];
+      if (r[H.STATUS] === ST_ERROR) {
+        throw new Error(`cannot read ${file}: ${util.getSystemErrorName(-r[H.BYTES])} (errno ${r[H.BYTES]})`);
+      }
+      const base = u64(r[H.OFF_LO], r[H.OFF_HI]);
+      if (r[H.STATUS] === ST_FRAGMENT) {
+        if (!frag) fragAt = base;
+        frag = joiner.join(frag ?? Buffer.alloc(0), buf.subarray(0, r[H.BYTES]));
+      } else {
+        const n = r[H.NRECS];
+        for (let k = 0; k < n; k++) {
+          const at = HDR + k * REC;
+          lineNo++;
+          const truncated = k === n - 1 && r[H.UNTERMINATED] === 1;
+          if (k === 0 && r[H.MIDLINE] === 1) {
+            // The end of a long line: joined with its start, then handled like any line.
+            const nl = truncated ? r[at + 2] : (n > 1 ? r[at + REC] : r[H.BYTES]) - 1; // its '\n'
+            const whole = joiner.join(frag!, buf.subarray(0, nl));
+            frag = null;
+            let e = whole.length;
+            if (!truncated && e > 0 && whole[e - 1] === 13) e--;
+            handler.line(whole, contentStart(whole, 0, e), e, 0, fragAt, lineNo, truncated, -1);
+          } else {
+            handler.line(buf, r[at + 1], r[at + 2], r[at], base, lineNo, truncated, r[at + 3], r, at + 4);
+          }
+        }
+      }
+      bytes = u64(r[H.READ_LO], r[H.READ_HI]);
+      await sink.drain(bytes, lineNo);
+      if (r[H.LAST] === 1) break;
+    }
+  } finally {
+    scanner.closeReader(handle);
   }
   return { lines: lineNo, bytes };
 }

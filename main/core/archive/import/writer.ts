@@ -64,7 +64,7 @@ export class ArchiveWriter {
   private attArgs: unknown[] = [];
   /** Parameters of staged reactions not yet inserted (< APPEND_ROWS rows; see flushAppends). */
   private reactArgs: unknown[] = [];
-  private bulkStats = { bulk: false, deferred: 0, index_ms: 0 };
+  private bulkStats = { bulk: false, deferred: 0, index_ms: 0, build_ms: {} as Record<string, number> };
   /** Parameters of blindly appended messages not yet inserted (bulk load; < APPEND_ROWS rows). */
   private appendArgs: unknown[] = [];
 
@@ -298,8 +298,10 @@ export class ArchiveWriter {
     // temporary file: build with a small one (peak RSS), then restore.
     const cache = this.db.pragma('cache_size', { simple: true }) as number;
     this.db.pragma('cache_size = -4096');
-    ensureMessageIndexes(this.db);
+    ensureMessageIndexes(this.db, (name, ms) => { this.bulkStats.build_ms[name] = ms; });
+    const tr = performance.now();
     this.flushStaged(true); // sorts the staged reactions: with the small cache too
+    this.bulkStats.build_ms.reactions = Math.round(performance.now() - tr);
     this.db.pragma(`cache_size = ${cache}`);
     this.staged = null;
     this.bulkStats.index_ms = Math.round(performance.now() - t0);

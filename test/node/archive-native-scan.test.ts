@@ -35,7 +35,7 @@ async function normalizeFile(bytes: Buffer, opts: FileReadOptions) {
   fs.writeFileSync(file, bytes);
   const { n, out } = collector();
   const read = await readLinesFromFile(file, n, opts);
-  n.onFull();
+  n.onFull!();
   fs.rmSync(file);
   return { ...out, read };
 }

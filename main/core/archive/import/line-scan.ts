@@ -36,6 +36,9 @@ export const KIND = { str: 1, strEscaped: 2, num: 3, true: 4, false: 5, null: 6,
 const KEYS = ['id', 'text', 'type', 'cid', 'created_at', 'updated_at', 'deleted_at', 'parent_id', 'user', 'user_id', 'attachments',
   'latest_reactions', 'reaction_counts', 'pinned', 'show_in_channel', 'reply_count', 'message_text_updated_at', 'channel', 'message_id',
   'score'] as const;
+/** object() spells the keys out in this order. */
+const USER = 8;
+if (KEYS[USER] !== 'user' || KEYS[19] !== 'score' || KEYS.length !== 20) throw new Error('line-scan.ts: KEYS and object() disagree');
 
 function load(): LineScanner | null {
   if (process.env.ARCHIVIST_NATIVE_SCAN === '0') return null;
@@ -73,29 +76,34 @@ export const latin1Slice = (buf: Buffer, s: number, e: number) =>
 export class ScannedEntity {
   readonly ranges: Int32Array;
   private users = new Map<string, { bytes: Buffer; value: unknown }>();
-  private readonly userIndex: number;
   private readonly scanner: LineScanner;
   constructor(scanner: LineScanner) {
     this.scanner = scanner;
     this.ranges = new Int32Array(scanner.keys.length * 3 + 1);
-    this.userIndex = scanner.keys.indexOf('user');
   }
 
   scan(buf: Buffer, start: number, end: number, mode = 0): number {
     return this.scanner.scan(buf, start, end, this.ranges, mode);
   }
 
-  /** The entity `scan` reported (or the reader thread, at `r[at…]`). */
+  /**
+   * The entity `scan` reported (or the reader thread, at `r[at…]`). Every key is present (undefined
+   * when the line has none; the normalizer only reads them), so all these objects share one shape
+   * and the normalizer's property reads stay monomorphic — with keys added as found, the many
+   * key combinations made every read a megamorphic lookup.
+   */
   object(buf: Buffer, r: Int32Array = this.ranges, at = 0): Record<string, unknown> {
-    const o: Record<string, unknown> = {};
-    const { keys } = this.scanner;
-    for (let i = 0; i < keys.length; i++) {
+    const v = (i: number): unknown => {
       const kind = r[at + i * 3 + 2];
-      if (kind === 0) continue;
-      const s = r[at + i * 3], e = r[at + i * 3 + 1];
-      o[keys[i]] = i === this.userIndex && kind === KIND.obj ? this.user(buf, s, e) : value(buf, s, e, kind);
-    }
-    return o;
+      return kind === 0 ? undefined : value(buf, r[at + i * 3], r[at + i * 3 + 1], kind);
+    };
+    const uk = r[at + USER * 3 + 2];
+    return {
+      id: v(0), text: v(1), type: v(2), cid: v(3), created_at: v(4), updated_at: v(5), deleted_at: v(6), parent_id: v(7),
+      user: uk === KIND.obj ? this.user(buf, r[at + USER * 3], r[at + USER * 3 + 1]) : v(USER), user_id: v(9), attachments: v(10),
+      latest_reactions: v(11), reaction_counts: v(12), pinned: v(13), show_in_channel: v(14), reply_count: v(15),
+      message_text_updated_at: v(16), channel: v(17), message_id: v(18), score: v(19),
+    };
   }
 
   private user(buf: Buffer, s: number, e: number): unknown {

@@ -183,6 +183,8 @@ describe('native line scanner', () => {
       const parts = [
         lines[0], '', long, '   ' + lines[1], lines[2] + '\r', '\r', '{"type":"message","data":{"id":', lines[3], long + '\r', '\t' + long,
         ...lines.slice(4, 40), 'not json at all', '[1,2,3]', ...lines.slice(40),
+        // The same author with other bytes (renamed, then back): each message keeps its own user object.
+        ...lines.slice(20, 26).flatMap((l) => [l.replace(/"name":"[^"]*"/, '"name":"Renamed"'), l]),
       ];
       const cases = [
         Buffer.from(parts.join('\n') + '\n'), // ends with a newline

@@ -25,7 +25,7 @@ export interface LineScanner {
   openReader(path: string, buffers: Buffer[], recs: Int32Array[]): unknown;
   nextSlot(handle: unknown): number;
   closeReader(handle: unknown): void;
-  /** Ints of a slot's header, and of each line's record after it. */
+  /** Ints of a slot's header, and of each line's record after it: [pos, s, e, result, user number, ranges…]. */
   HDR: number;
   REC: number;
 }
@@ -49,7 +49,7 @@ function load(): LineScanner | null {
   try {
     const m = createRequire(import.meta.url)(file) as Omit<LineScanner, 'keys'> & { nkeys: number; version: number };
     // A stale build (another key list, or without the kinds and functions this file expects): not used.
-    if (m.nkeys !== KEYS.length || m.version !== 4) return null;
+    if (m.nkeys !== KEYS.length || m.version !== 5) return null;
     return {
       scan: m.scan, keys: KEYS, openReader: m.openReader, nextSlot: m.nextSlot, closeReader: m.closeReader, HDR: m.HDR, REC: m.REC,
     };
@@ -87,23 +87,33 @@ export class ScannedEntity {
   }
 
   /**
-   * The entity `scan` reported (or the reader thread, at `r[at…]`). Every key is present (undefined
-   * when the line has none; the normalizer only reads them), so all these objects share one shape
-   * and the normalizer's property reads stay monomorphic — with keys added as found, the many
-   * key combinations made every read a megamorphic lookup.
+   * The entity `scan` reported (or the reader thread, at `r[at…]`, with the number it gave the
+   * embedded user object: `userNo`). Every key is present (undefined when the line has none; the
+   * normalizer only reads them), so all these objects share one shape and the normalizer's
+   * property reads stay monomorphic — with keys added as found, the many key combinations made
+   * every read a megamorphic lookup.
    */
-  object(buf: Buffer, r: Int32Array = this.ranges, at = 0): Record<string, unknown> {
+  object(buf: Buffer, r: Int32Array = this.ranges, at = 0, userNo = -1): Record<string, unknown> {
     const v = (i: number): unknown => {
       const kind = r[at + i * 3 + 2];
       return kind === 0 ? undefined : value(buf, r[at + i * 3], r[at + i * 3 + 1], kind);
     };
-    const uk = r[at + USER * 3 + 2];
+    const us = r[at + USER * 3], ue = r[at + USER * 3 + 1];
+    const user = userNo >= 0 ? this.numberedUser(buf, us, ue, userNo) : r[at + USER * 3 + 2] === KIND.obj ? this.user(buf, us, ue) : v(USER);
     return {
       id: v(0), text: v(1), type: v(2), cid: v(3), created_at: v(4), updated_at: v(5), deleted_at: v(6), parent_id: v(7),
-      user: uk === KIND.obj ? this.user(buf, r[at + USER * 3], r[at + USER * 3 + 1]) : v(USER), user_id: v(9), attachments: v(10),
+      user, user_id: v(9), attachments: v(10),
       latest_reactions: v(11), reaction_counts: v(12), pinned: v(13), show_in_channel: v(14), reply_count: v(15),
       message_text_updated_at: v(16), channel: v(17), message_id: v(18), score: v(19),
     };
+  }
+
+  /** Users the reader thread numbered (same bytes, same number): each parsed once. */
+  private numbered: unknown[] = [];
+  private numberedUser(buf: Buffer, s: number, e: number, n: number): unknown {
+    let v = this.numbered[n];
+    if (v === undefined) v = this.numbered[n] = JSON.parse(buf.toString('utf8', s, e));
+    return v;
   }
 
   private user(buf: Buffer, s: number, e: number): unknown {

@@ -32,7 +32,7 @@ interface LineHandler {
    * scan found (ranges at `recs[at…]`), or -1 when the line was not scanned yet.
    */
   line(buf: Buffer, s: number, e: number, pos: number, base: number, lineNo: number, truncated: boolean,
-    scanned: number, recs?: Int32Array, at?: number): void;
+    scanned: number, recs?: Int32Array, at?: number, userNo?: number): void;
 }
 
 function lineHandler(sink: EntitySink, native: boolean): LineHandler {
@@ -64,11 +64,11 @@ function lineHandler(sink: EntitySink, native: boolean): LineHandler {
    * to the sink without the line ever becoming a string. The sink has no line text, so a line it
    * would reject is done again on the UTF-8 path (which words the rejection).
    */
-  const scannedLine = (buf: Buffer, s: number, e: number, scanned: number, recs: Int32Array | undefined, at: number): boolean => {
+  const scannedLine = (buf: Buffer, s: number, e: number, scanned: number, recs: Int32Array | undefined, at: number, userNo: number): boolean => {
     const kind = scanned === 1 ? 'message' : 'reaction';
     sink.setNoText!(true);
     try {
-      const o = recs ? scanner!.object(buf, recs, at) : scanner!.object(buf);
+      const o = recs ? scanner!.object(buf, recs, at, userNo) : scanner!.object(buf);
       sink.entity({ kind, o, shape: 'envelope', name: kind }, '', lineNo, undefined, base + s, e - s);
     } catch (err) {
       if (err === REDO_AS_UTF8) return false;
@@ -84,9 +84,9 @@ function lineHandler(sink: EntitySink, native: boolean): LineHandler {
    * multi-byte characters, and JSON.parse is faster on the result). False: take the UTF-8 path
    * (malformed, unrecognised, other entities with non-ASCII bytes, or the sink asked for it).
    */
-  const latin1Line = (buf: Buffer, s: number, e: number, pre: number, recs: Int32Array | undefined, at: number): boolean => {
+  const latin1Line = (buf: Buffer, s: number, e: number, pre: number, recs: Int32Array | undefined, at: number, userNo: number): boolean => {
     const scanned = pre >= 0 ? pre : scanner ? scanner.scan(buf, s, e) : 0;
-    if (scanned && scanner) return scannedLine(buf, s, e, scanned, pre >= 0 ? recs : undefined, at);
+    if (scanned && scanner) return scannedLine(buf, s, e, scanned, pre >= 0 ? recs : undefined, at, userNo);
     const raw = latin1Slice(buf, s, e);
     let value: unknown;
     try {
@@ -115,11 +115,11 @@ function lineHandler(sink: EntitySink, native: boolean): LineHandler {
   };
 
   return {
-    line(buf, s, e, pos, lineBase, n, truncated, scanned, recs, at = 0) {
+    line(buf, s, e, pos, lineBase, n, truncated, scanned, recs, at = 0, userNo = -1) {
       base = lineBase;
       lineNo = n;
       if (s >= e) return;
-      if (!latin1 || !latin1Line(buf, s, e, scanned, recs, at)) utf8Line(buf, s, e, pos, truncated);
+      if (!latin1 || !latin1Line(buf, s, e, scanned, recs, at, userNo)) utf8Line(buf, s, e, pos, truncated);
     },
   };
 }
@@ -249,7 +249,7 @@ export async function readLinesFromFile(
             if (!truncated && e > 0 && whole[e - 1] === 13) e--;
             handler.line(whole, contentStart(whole, 0, e), e, 0, fragAt, lineNo, truncated, -1);
           } else {
-            handler.line(buf, r[at + 1], r[at + 2], r[at], base, lineNo, truncated, r[at + 3], r, at + 4);
+            handler.line(buf, r[at + 1], r[at + 2], r[at], base, lineNo, truncated, r[at + 3], r, at + 5, r[at + 4]);
           }
         }
       }

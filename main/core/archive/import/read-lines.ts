@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import util from 'node:util';
 import { Joiner, fileChunks } from './chunks.ts';
+import { mark } from './timeline.ts';
 import { classify, type Classified } from './classify.ts';
 import { NON_ASCII, REDO_AS_UTF8 } from './normalize.ts';
 import { latin1Slice, lineScanner, ScannedEntity } from './line-scan.ts';
@@ -221,9 +222,12 @@ export async function readLinesFromFile(
   const joiner = new Joiner();
   let frag: Buffer | null = null;
   let fragAt = 0;
+  let waited = 0; // in nextSlot: how far the reader thread is from keeping ahead (profiling)
   try {
     for (;;) {
+      const tw = performance.now();
       const i = scanner.nextSlot(handle);
+      waited += performance.now() - tw;
       if (i < 0) throw new Error(`reading ${file} stopped`);
       const r = recs[i];
       const buf = bufs[i];
@@ -260,5 +264,6 @@ export async function readLinesFromFile(
   } finally {
     scanner.closeReader(handle);
   }
+  mark(`file read: ${waited.toFixed(0)} ms waiting for the reader thread`);
   return { lines: lineNo, bytes };
 }

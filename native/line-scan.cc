@@ -22,6 +22,9 @@
 #include <vector>
 #include <fcntl.h>
 #include <unistd.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -526,11 +529,36 @@ napi_value CloseReader(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// limitMallocArenas(n) → true when applied. glibc gives threads that allocate at the same time
+// arenas of their own, and memory freed in one arena is never reused by another: an import's
+// threads (importer, indexer, reader, archive worker) kept ≈ 25–35 MB more resident than with
+// two arenas. Applies to arenas created from now on (call it before starting those threads).
+napi_value LimitMallocArenas(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  int32_t n = 0;
+  bool ok = false;
+  if (argc >= 1 && napi_get_value_int32(env, argv[0], &n) == napi_ok && n > 0) {
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+    ok = mallopt(M_ARENA_MAX, n) == 1;
+#endif
+  }
+  napi_value v;
+  napi_get_boolean(env, ok, &v);
+  return v;
+}
+
 napi_value Init(napi_env env, napi_value exports) {
+  if (strcmp(KEYS[USER_KEY], "user") != 0) {
+    napi_throw_error(env, nullptr, "line-scan: USER_KEY does not name \"user\"");
+    return nullptr;
+  }
   napi_value fn;
   napi_create_function(env, "scan", NAPI_AUTO_LENGTH, Scan, nullptr, &fn);
   napi_set_named_property(env, exports, "scan", fn);
-  const struct { const char* name; napi_callback cb; } fns[] = {{"openReader", OpenReader}, {"nextSlot", NextSlot}, {"closeReader", CloseReader}};
+  const struct { const char* name; napi_callback cb; } fns[] = {{"openReader", OpenReader}, {"nextSlot", NextSlot}, {"closeReader", CloseReader},
+                                                         {"limitMallocArenas", LimitMallocArenas}};
   for (auto& f : fns) {
     napi_value x;
     napi_create_function(env, f.name, NAPI_AUTO_LENGTH, f.cb, nullptr, &x);

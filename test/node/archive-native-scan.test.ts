@@ -80,6 +80,10 @@ function rng(seed: number) {
 describe('native line scanner', () => {
   it('is built and loaded (npm install builds it; without it imports fall back to JSON.parse)', () => {
     expect(lineScanner).not.toBeNull();
+    // Its mallopt (openArchive caps malloc arenas through it): applied on glibc, refused for nonsense.
+    const glibc = !!(process.report.getReport() as { header?: { glibcVersionRuntime?: string } }).header?.glibcVersionRuntime;
+    expect(lineScanner!.limitMallocArenas(0)).toBe(false);
+    expect(lineScanner!.limitMallocArenas(8)).toBe(glibc);
   });
 
   it('gives exactly the records of JSON.parse on a realistic export', async () => {

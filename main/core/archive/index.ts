@@ -6,6 +6,7 @@ import { ftsPathFor } from './db.ts';
 import type { Compiled } from './search/compile.ts';
 import type { RankedRow } from './search/search.ts';
 import { mark } from './import/timeline.ts';
+import { limitMallocArenas } from './import/line-scan.ts';
 import type {
   ArchiveStats, ChannelPage, ChannelPageRequest, ChannelSummary, ContextRequest, ContextResult, EvidenceFileView,
   ImportProgress, ImportSummary, MessageVersionView, SearchFacets, SearchRequest, SearchResult, ThreadResult,
@@ -128,6 +129,8 @@ const SPLIT_ABOVE = 100_000;
  * read, so searches stay fast while an import runs and broad rankings use every core.
  */
 export async function openArchive(dataDir: string, opts: { readers?: number } = {}): Promise<Archive> {
+  // Before the archive's threads start: they then share two malloc arenas (line-scan.ts).
+  limitMallocArenas(Number(process.env.ARCHIVIST_MALLOC_ARENAS ?? 2));
   const { archiveDb, evidenceDir } = dataPaths(dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   const first = new Conn(workerUrl, { dbPath: archiveDb, cacheMb: 24, evidenceDir, writer: true });

@@ -535,6 +535,10 @@ describe('version hash', () => {
     for (const parts of samples) expect(versionHash(parts)).toBe(contentHash(parts.map((p) => `${p}`).join('\u0001')));
     // A value computed by the first release (template string over the same fields): unchanged.
     expect(versionHash(['regular', 'hello', null, false, null, null, ''])).toBe(contentHash('regular\u0001hello\u0001null\u0001false\u0001null\u0001null\u0001'));
+    // Values archives already hold (computed by the fifth session's code): pinned as numbers.
+    expect(contentHash('hello')).toBe(1400721085797989);
+    expect(versionHash(samples[0])).toBe(1607434373972522);
+    expect(versionHash(samples[1])).toBe(1945853557434283);
   });
 });
 

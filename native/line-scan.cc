@@ -20,8 +20,12 @@
 #include <thread>
 #include <unordered_map>
 #include <vector>
-#include <fcntl.h>
-#include <unistd.h>
+#include <cstdio>
+#if defined(_WIN32)
+#define NOMINMAX
+#define WIN32_LEAN_AND_MEAN
+#include <windows.h>
+#endif
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -272,7 +276,7 @@ struct Slot {
 };
 
 struct Reader {
-  int fd = -1;
+  std::FILE* file = nullptr;  // unbuffered: each read goes straight into a slot
   std::vector<Slot> slots;
   std::thread thread;
   std::mutex mu;
@@ -317,15 +321,16 @@ struct Reader {
       size_t have = carryLen;
       int err = 0;
       while (have < sl->cap && !eof) {
-        ssize_t n = read(fd, buf + have, sl->cap - have);
-        if (n < 0) {
-          if (errno == EINTR) continue;
-          err = errno;
-          break;
-        }
-        if (n == 0) eof = true;
-        have += (size_t)n;
+        size_t n = std::fread(buf + have, 1, sl->cap - have, file);
+        have += n;
         total += (uint64_t)n;
+        if (n == 0) {
+          if (std::ferror(file)) {
+            err = errno ? errno : EIO;
+            break;
+          }
+          eof = true;
+        }
       }
       bool startsMid = midLine;
       size_t pos = 0, nrecs = 0;
@@ -400,8 +405,8 @@ struct Reader {
       if (thread.joinable()) thread.join();
       joined = true;
     }
-    if (fd >= 0) close(fd);
-    fd = -1;
+    if (file) std::fclose(file);
+    file = nullptr;
   }
 };
 
@@ -470,8 +475,17 @@ napi_value OpenReader(napi_env env, napi_callback_info info) {
     napi_create_reference(env, a, 1, &s.recsRef);
     r->slots.push_back(s);
   }
-  r->fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (r->fd < 0) {
+#if defined(_WIN32)
+  // Paths are UTF-8 here: Windows opens non-ASCII names only through the wide API.
+  int wlen = MultiByteToWideChar(CP_UTF8, 0, path.c_str(), -1, nullptr, 0);
+  std::wstring wpath(wlen > 0 ? wlen : 1, L'\0');
+  if (wlen > 0) MultiByteToWideChar(CP_UTF8, 0, path.c_str(), -1, &wpath[0], wlen);
+  r->file = _wfopen(wpath.c_str(), L"rb");
+#else
+  r->file = std::fopen(path.c_str(), "rbe");  // e: close on exec (glibc); ignored elsewhere
+#endif
+  if (r->file) std::setvbuf(r->file, nullptr, _IONBF, 0);
+  if (!r->file) {
     int e = errno;
     r->joined = true;
     finalizeReader(env, r, nullptr);

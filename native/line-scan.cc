@@ -258,13 +258,16 @@ napi_value Scan(napi_env env, napi_callback_info info) {
 //
 // Users: most messages repeat their author's object byte for byte. Each distinct object (its exact
 // bytes) gets a number, the same for every copy, so the caller parses each one once and finds it
-// by number: comparing bytes here costs the importer's thread nothing. -1: no user object, or
-// more distinct ones than USERS_MAX (then the caller compares bytes itself).
+// by number: comparing bytes here costs the importer's thread nothing. A number is
+// (generation << 16) | index: after `usersMax` distinct objects (≤ 65535; e.g. a file whose user
+// objects differ in every message) the table starts over with the next generation, and the
+// caller drops what it kept for the previous one — memory stays bounded on both sides.
+// -1: the line has no user object.
 enum { H_STATUS, H_BYTES, H_NRECS, H_OFF_LO, H_OFF_HI, H_MIDLINE, H_UNTERMINATED, H_LAST, H_READ_LO, H_READ_HI, HDR };
 enum { ST_LINES = 0, ST_FRAGMENT = 1, ST_ERROR = 3 };
 const int REC = 5 + NKEYS * 3 + 1;
 const int USER_KEY = 8;  // KEYS[8] is "user"
-const size_t USERS_MAX = 200000;
+const size_t USERS_MAX = 8192;
 
 struct Slot {
   uint8_t* buf;
@@ -289,15 +292,21 @@ struct Reader {
   napi_env env;
   std::deque<std::string> userBytes;  // owns the keys of userIndex
   std::unordered_map<std::string_view, int32_t> userIndex;
+  size_t usersMax = USERS_MAX;
+  int32_t generation = 0;
 
   int32_t userNumber(const uint8_t* buf, const int32_t* ranges) {
     if (ranges[USER_KEY * 3 + 2] != OBJ) return -1;
     std::string_view bytes((const char*)buf + ranges[USER_KEY * 3], ranges[USER_KEY * 3 + 1] - ranges[USER_KEY * 3]);
     auto it = userIndex.find(bytes);
     if (it != userIndex.end()) return it->second;
-    if (userIndex.size() >= USERS_MAX) return -1;
+    if (userIndex.size() >= usersMax) {
+      userIndex.clear();
+      userBytes.clear();
+      generation = (generation + 1) & 0x7fff;
+    }
     userBytes.emplace_back(bytes);
-    int32_t n = (int32_t)userIndex.size();
+    int32_t n = (generation << 16) | (int32_t)userIndex.size();
     userIndex.emplace(std::string_view(userBytes.back()), n);
     return n;
   }
@@ -432,11 +441,12 @@ napi_value throwError(napi_env env, const std::string& msg) {
   return nullptr;
 }
 
-// openReader(path, buffers: Buffer[], recs: Int32Array[]) → handle. Each recs array holds HDR ints
-// plus REC per line the slot may report (a slot with more lines ends early; the rest follows).
+// openReader(path, buffers: Buffer[], recs: Int32Array[], usersMax?) → handle. Each recs array holds
+// HDR ints plus REC per line the slot may report (a slot with more lines ends early; the rest
+// follows). usersMax: distinct user objects per generation (1–65535; tests use small ones).
 napi_value OpenReader(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value argv[3];
+  size_t argc = 4;
+  napi_value argv[4];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
   if (argc < 3) return throwError(env, "openReader(path, buffers, recs)");
   size_t plen;
@@ -449,6 +459,8 @@ napi_value OpenReader(napi_env env, napi_callback_info info) {
   if (nb < 2 || nb != nr) return throwError(env, "openReader: at least two slots, as many buffers as record arrays");
   Reader* r = new Reader();
   r->env = env;
+  int32_t um = 0;
+  if (argc >= 4 && napi_get_value_int32(env, argv[3], &um) == napi_ok && um >= 1 && um <= 65535) r->usersMax = (size_t)um;
   for (uint32_t i = 0; i < nb; i++) {
     napi_value b, a;
     napi_get_element(env, argv[1], i, &b);
@@ -586,7 +598,7 @@ napi_value Init(napi_env env, napi_value exports) {
   }
   napi_value n; napi_create_int32(env, NKEYS, &n);
   napi_set_named_property(env, exports, "nkeys", n);
-  napi_value ver; napi_create_int32(env, 5, &ver);  // line-scan.ts checks it: bump when the output changes
+  napi_value ver; napi_create_int32(env, 6, &ver);  // line-scan.ts checks it: bump when the output changes
   napi_set_named_property(env, exports, "version", ver);
   return exports;
 }

@@ -176,6 +176,8 @@ describe('native line scanner', () => {
       expect(native).toEqual(await normalizeFile(bytes, { native: false }));
       // Small slots: most lines straddle two of them.
       expect(await normalizeFile(bytes, { slotBytes: 700, slots: 2 })).toEqual(native);
+      // Few users per generation: the reader thread's user table starts over again and again.
+      expect(await normalizeFile(bytes, { usersMax: 3 })).toEqual(native);
     });
 
     it('handles lines longer than a slot, CRLF, blank and indented lines, full slots and a truncated last line', async () => {
@@ -201,7 +203,8 @@ describe('native line scanner', () => {
       ];
       for (const bytes of cases) {
         const js = await normalizeFile(bytes, { native: false });
-        for (const opts of [{}, { slotBytes: 512, slots: 2, maxLines: 3 }, { slotBytes: 300, slots: 3, maxLines: 1 }, { slotBytes: 2048, maxLines: 2 }]) {
+        for (const opts of [{}, { slotBytes: 512, slots: 2, maxLines: 3 }, { slotBytes: 300, slots: 3, maxLines: 1, usersMax: 1 },
+          { slotBytes: 2048, maxLines: 2, usersMax: 2 }]) {
           const native = await normalizeFile(bytes, opts);
           expect(native, JSON.stringify(opts)).toEqual(js);
         }

@@ -22,7 +22,7 @@ export interface LineScanner {
    * `buffers[i]`/`recs[i]` form slot i; the thread writes a slot only between its return by
    * nextSlot and the following nextSlot call.
    */
-  openReader(path: string, buffers: Buffer[], recs: Int32Array[]): unknown;
+  openReader(path: string, buffers: Buffer[], recs: Int32Array[], usersMax?: number): unknown;
   nextSlot(handle: unknown): number;
   closeReader(handle: unknown): void;
   /** glibc only: at most `n` malloc arenas from now on (false where it does not apply). */
@@ -51,7 +51,7 @@ function load(): LineScanner | null {
   try {
     const m = createRequire(import.meta.url)(file) as Omit<LineScanner, 'keys'> & { nkeys: number; version: number };
     // A stale build (another key list, or without the kinds and functions this file expects): not used.
-    if (m.nkeys !== KEYS.length || m.version !== 5) return null;
+    if (m.nkeys !== KEYS.length || m.version !== 6) return null;
     return {
       scan: m.scan, keys: KEYS, openReader: m.openReader, nextSlot: m.nextSlot, closeReader: m.closeReader, HDR: m.HDR, REC: m.REC,
       limitMallocArenas: m.limitMallocArenas,
@@ -125,11 +125,22 @@ export class ScannedEntity {
     };
   }
 
-  /** Users the reader thread numbered (same bytes, same number): each parsed once. */
+  /**
+   * Users the reader thread numbered (same bytes, same number): each parsed once. A number is
+   * (generation << 16) | index; a new generation means the thread started its table over, so
+   * what was kept for the previous one is dropped.
+   */
   private numbered: unknown[] = [];
+  private generation = 0;
   private numberedUser(buf: Buffer, s: number, e: number, n: number): unknown {
-    let v = this.numbered[n];
-    if (v === undefined) v = this.numbered[n] = JSON.parse(buf.toString('utf8', s, e));
+    const g = n >>> 16;
+    if (g !== this.generation) {
+      this.generation = g;
+      this.numbered = [];
+    }
+    const i = n & 0xffff;
+    let v = this.numbered[i];
+    if (v === undefined) v = this.numbered[i] = JSON.parse(buf.toString('utf8', s, e));
     return v;
   }
 

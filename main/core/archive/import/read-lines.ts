@@ -189,10 +189,11 @@ const u64 = (lo: number, hi: number) => (hi >>> 0) * 2 ** 32 + (lo >>> 0);
 
 export interface FileReadOptions {
   native?: boolean;
-  /** Native reader: bytes per slot, slots, lines per slot (tests use tiny ones). */
+  /** Native reader: bytes per slot, slots, lines per slot, distinct users per generation (tests use tiny ones). */
   slotBytes?: number;
   slots?: number;
   maxLines?: number;
+  usersMax?: number;
 }
 
 /**
@@ -215,7 +216,7 @@ export async function readLinesFromFile(
   const bufs = Array.from({ length: nslots }, () => Buffer.allocUnsafe(slotBytes));
   const recs = Array.from({ length: nslots }, () => new Int32Array(HDR + maxLines * REC));
   const handler = lineHandler(sink, true);
-  const handle = scanner.openReader(file, bufs, recs);
+  const handle = scanner.openReader(file, bufs, recs, opts.usersMax);
   let lineNo = 0;
   let bytes = 0;
   // A line longer than a slot arrives in pieces: its start (fragments) and the slot where it ends.

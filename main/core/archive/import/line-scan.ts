@@ -18,7 +18,7 @@ export interface LineScanner {
   /** `out` holds [start, end, kind] per key, in this order, then one flag. */
   keys: readonly string[];
   /**
-   * A file read and scanned line by line on a native thread, a few slots ahead (see FileScan).
+   * A file read and scanned line by line on a native thread, a few slots ahead (read-lines.ts, readLinesFromFile).
    * `buffers[i]`/`recs[i]` form slot i; the thread writes a slot only between its return by
    * nextSlot and the following nextSlot call.
    */

@@ -78,8 +78,10 @@ export class ArchiveWriter {
   /** Parameters of staged reactions not yet inserted (< APPEND_ROWS rows; see flushAppends). */
   private reactArgs: unknown[] = [];
   private bulkStats = { bulk: false, deferred: 0, index_ms: 0, build_ms: {} as Record<string, number> };
-  /** Parameters of blindly appended messages not yet inserted (bulk load; < APPEND_ROWS rows). */
-  /** Per null pattern (appendRow): parameters of rows not yet appended, and its statements. */
+  /**
+   * Blindly appended messages (bulk load), per null pattern (appendRow): parameters of rows not
+   * yet inserted (< APPEND_ROWS rows), and the pattern's statements, prepared when first needed.
+   */
   private appends: { args: unknown[]; params: number; many: Database.Statement | null; one: Database.Statement | null }[] =
     Array.from({ length: 16 }, (_, nulls) => ({ args: [], params: APPEND_PARAMS - bitCount(nulls), many: null, one: null }));
   private appendSql(nulls: number, rows: number) {
@@ -141,9 +143,6 @@ export class ArchiveWriter {
                          created_at=excluded.created_at, updated_at=excluded.updated_at, deleted_at=excluded.deleted_at, raw=excluded.raw
                        WHERE excluded.updated_at IS NULL OR members.updated_at IS NULL OR excluded.updated_at >= members.updated_at`),
       msgIns: p(`INSERT INTO messages (${MSG_COLS}) VALUES ${MSG_ROW} ON CONFLICT DO NOTHING`),
-      // OR FAIL: a multi-row statement that may ABORT keeps a statement journal (every page it
-      // touches copied to a temporary file first, ≈ 0.4 s per 1M messages). FAIL needs none; a
-      // failing row still fails the import, whose transaction is then rolled back whole.
       msgGet: p(`SELECT tkey AS rowid, channel_pk, user_pk, type, text, att_text, updated_at, deleted_at, flags, content_hash, versions,
                         file_id, raw_off, raw_len, raw FROM messages WHERE id_hash = ? AND id = ?`),
       ftsUpdate: p('INSERT INTO fts_updates (tkey) VALUES (?)'),

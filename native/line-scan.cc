@@ -289,7 +289,6 @@ struct Reader {
   bool hooked = false;  // registered as an environment cleanup hook
   size_t next = 0;     // the slot nextSlot returns next
   long inUse = -1;     // the slot the caller holds
-  napi_env env;
   std::deque<std::string> userBytes;  // owns the keys of userIndex
   std::unordered_map<std::string_view, int32_t> userIndex;
   size_t usersMax = USERS_MAX;
@@ -458,7 +457,6 @@ napi_value OpenReader(napi_env env, napi_callback_info info) {
   napi_get_array_length(env, argv[2], &nr);
   if (nb < 2 || nb != nr) return throwError(env, "openReader: at least two slots, as many buffers as record arrays");
   Reader* r = new Reader();
-  r->env = env;
   int32_t um = 0;
   if (argc >= 4 && napi_get_value_int32(env, argv[3], &um) == napi_ok && um >= 1 && um <= 65535) r->usersMax = (size_t)um;
   for (uint32_t i = 0; i < nb; i++) {
@@ -475,8 +473,8 @@ napi_value OpenReader(napi_env env, napi_callback_info info) {
     if (!isBuf || !isTa || napi_get_buffer_info(env, b, &data, &len) != napi_ok
         || napi_get_typedarray_info(env, a, &t, &alen, &adata, &ab, &off) != napi_ok || t != napi_int32_array
         || len < 16 || alen < (size_t)(HDR + REC) || len > 0x7fffffff) {
-      for (Slot& x : r->slots) { napi_delete_reference(env, x.bufRef); napi_delete_reference(env, x.recsRef); }
-      delete r;
+      r->joined = true;  // no thread yet
+      finalizeReader(env, r, nullptr);
       return throwError(env, "openReader: each slot needs a Buffer (16 B to 2 GB) and an Int32Array for at least one line");
     }
     s.buf = (uint8_t*)data;

@@ -18,7 +18,8 @@ import { tmpDir } from './helpers/fixtures.ts';
 
 type Out = Omit<Batch, 'lines' | 'bytes'>;
 
-function collector(): { n: Normalizer; out: Out & { read?: { lines: number; bytes: number } } } {
+/** A normalizer that collects every record it emits (rejections included) into `out`. */
+function collector(): { n: Normalizer; out: Out } {
   const out: Out = { users: [], channels: [], members: [], messages: [], reactions: [], reads: [], others: [], rejects: [] };
   const n = new Normalizer(() => undefined);
   n.flushAt = 64;
@@ -41,18 +42,12 @@ async function normalizeFile(bytes: Buffer, opts: FileReadOptions) {
 }
 
 async function normalize(bytes: Buffer, native: boolean, reader: typeof readLines | typeof readV1 = readLines): Promise<Out> {
-  const out: Out = { users: [], channels: [], members: [], messages: [], reactions: [], reads: [], others: [], rejects: [] };
-  const n = new Normalizer(() => undefined);
-  n.flushAt = 64;
-  n.onFull = () => {
-    const b = n.take();
-    for (const k of Object.keys(out) as (keyof Out)[]) (out[k] as unknown[]).push(...b[k]);
-  };
+  const { n, out } = collector();
   async function* chunks() {
     for (let i = 0; i < bytes.length; i += 65536) yield bytes.subarray(i, i + 65536);
   }
   await reader(chunks(), n, { native });
-  n.onFull();
+  n.onFull!();
   return out;
 }
 
